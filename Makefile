@@ -1,0 +1,46 @@
+# Every target creates or refreshes .venv from requirements.lock first; all are safe to re-run.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint typecheck pytest ui lock clean simulator
+
+venv: $(STAMP)
+
+# Re-installs only when the lock or the project metadata changed.
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/pos-warehouse demo
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy etl
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+ui: $(STAMP)
+	$(BIN)/pos-warehouse ui
+
+simulator: $(STAMP)
+	$(BIN)/python -m etl.simulator qianhub --port 8765
+
+# Maintainers only: needs network access to PyPI and uv (pip install uv).
+lock:
+	uv pip compile requirements.in --python-version 3.11 --no-emit-package pos-warehouse -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

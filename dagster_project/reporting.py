@@ -1,0 +1,27 @@
+"""What the CLI prints about the warehouse: per-table row counts and content hashes."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from etl.config import WarehouseSettings
+from etl.warehouse import fingerprints
+from etl.warehouse.connection import connected
+
+SCHEMAS = ("qianhub", "meta")
+
+
+def print_tables(console: Console, settings: WarehouseSettings) -> None:
+    with connected(settings.warehouse_path, memory_limit=settings.duckdb_memory_limit) as con:
+        prints = fingerprints(con, SCHEMAS)
+    table = Table(title=f"Warehouse {settings.warehouse_path}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("content hash (lineage columns excluded)")
+    for fp in prints:
+        table.add_row(fp.table, f"{fp.rows:,}", fp.content_hash)
+    console.print(table)
+    for fp in prints:
+        # One plain line per table too, for scripts and for comparing two runs with diff.
+        console.print(f"table {fp.table} rows={fp.rows} hash={fp.content_hash}", highlight=False)

@@ -1,0 +1,64 @@
+"""What flows from a flattener to the warehouse: Arrow tables per target table, the rejects, and
+the rules that say how each entity is upserted.
+
+A flattener returns a :class:`FlatBatch`. Each table in it has exactly the target table's columns
+(names from ``sql/ddl``) minus the lineage columns the warehouse adds (``load_id``,
+``loaded_at``), plus ``_rec``: the ordinal of the source record in the batch. ``_rec`` ties child
+rows to the version of the parent they came from, so when one batch holds two versions of a
+bill, the children of the losing version are dropped with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+REC = "_rec"
+LINEAGE_COLUMNS = ("load_id", "loaded_at")
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """How one entity is upserted.
+
+    ``table`` is the parent table (schema-qualified). Rows are keyed by ``key``; when several
+    versions of a key meet (in the batch or against the table) the one with the greatest
+    ``version`` tuple wins, ties going to the incoming row. The winner replaces the parent row
+    and *all* rows of ``children`` with that key. ``partition_column`` names the column the
+    Parquet lake is partitioned by (None: one unpartitioned file).
+    """
+
+    table: str
+    key: tuple[str, ...]
+    version: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()
+    partition_column: str | None = "business_date"
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.table, *self.children)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One record that failed validation, kept with its raw bytes so nothing is lost."""
+
+    vendor: str
+    endpoint: str
+    reason: str
+    raw_payload: str
+    record_key: str | None = None
+    shop_id: int | None = None
+
+
+@dataclass
+class FlatBatch:
+    """Flattened output of one vendor response (or several responses of one load unit)."""
+
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+    records: int = 0
+
+    def rows(self) -> dict[str, int]:
+        return {name: table.num_rows for name, table in self.tables.items()}

@@ -1,0 +1,113 @@
+"""Typed settings, read from the environment (and a git-ignored ``.env``) when asked, never at
+import time.
+
+Two groups: :class:`WarehouseSettings` (where data lives, business-day rule) needs nothing set;
+:class:`QianhubSettings` (gateway, app, key file) must be complete or loading fails at once with
+an error naming every missing variable. The private key stays in its file: settings hold only
+the path, and nothing here is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from etl.business_day import BusinessDayRule
+from etl.errors import ConfigError
+
+ENV_FILE = ".env"
+
+
+def _env_names(model: type[BaseSettings], error: ValidationError) -> str:
+    prefix = model.model_config.get("env_prefix", "")
+    names = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "?"
+        reason = "missing" if item["type"] == "missing" else item["msg"]
+        names.append(f"{prefix}{field.upper()} ({reason})")
+    return ", ".join(names)
+
+
+def _load(model: type[BaseSettings], **overrides: Any) -> Any:
+    try:
+        return model(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid or missing settings: {_env_names(model, exc)}") from None
+
+
+class WarehouseSettings(BaseSettings):
+    """Where the warehouse lives and how analysts count days."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POS_WAREHOUSE_", env_file=ENV_FILE, extra="ignore"
+    )
+
+    home: Path = Path("data")
+    business_day_start: str = "06:00"
+    timezone: str = "Asia/Shanghai"
+    lookback_days: int = Field(default=3, ge=0, le=60)
+    partition_start: dt.date = dt.date(2024, 1, 1)
+    # DuckDB memory cap for loads; analysts' sessions are separate processes.
+    duckdb_memory_limit: str = "2GB"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("business_day_start")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        BusinessDayRule.parse(value)
+        return value
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> WarehouseSettings:
+        loaded: WarehouseSettings = _load(cls, **overrides)
+        return loaded
+
+    @property
+    def rule(self) -> BusinessDayRule:
+        return BusinessDayRule.parse(self.business_day_start)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+
+class QianhubSettings(BaseSettings):
+    """The QianHub gateway and this app's credentials. All three connection fields are required."""
+
+    model_config = SettingsConfigDict(env_prefix="QIANHUB_", env_file=ENV_FILE, extra="ignore")
+
+    gateway_url: str
+    app_id: str
+    private_key_file: Path
+    # Window per batch-query call; halved automatically on oversized or timed-out responses.
+    window_hours: float = Field(default=24.0, gt=0, le=24)
+    min_window_minutes: float = Field(default=15.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    max_response_mb: float = Field(default=64.0, gt=0)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> QianhubSettings:
+        loaded: QianhubSettings = _load(cls, **overrides)
+        return loaded

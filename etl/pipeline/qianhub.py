@@ -1,0 +1,193 @@
+"""QianHub load units.
+
+A load unit is one shop's business day: every ``batch-query`` window covering
+[day start, next day start) in shop-local time is fetched, landed raw, flattened and upserted
+in ONE transaction, so a shop-day is either fully loaded or untouched. The shop list is its own
+small unit. Replay reads the newest complete raw landing instead of calling the gateway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from etl.config import QianhubSettings, WarehouseSettings
+from etl.errors import LoadError, PosWarehouseError
+from etl.flatten.qianhub import (
+    BATCH_ENTITIES,
+    SHOPS_ENTITY,
+    flatten_batch_bodies,
+    flatten_shops,
+)
+from etl.qianhub.client import BOH_TYPES, QianhubClient
+from etl.qianhub.windows import fetch_windows
+from etl.raw import RawStore
+from etl.warehouse import LoadResult, LoadUnit, Warehouse
+from etl.warehouse.meta import utcnow
+
+log = logging.getLogger(__name__)
+
+VENDOR = "qianhub"
+BATCH_ENDPOINT = "batch-query"
+SHOPS_ENDPOINT = "list-shop"
+
+
+def shop_unit(shop_id: int) -> str:
+    return f"shop_id={shop_id}"
+
+
+@dataclass
+class ShopFailure:
+    """One shop-day that did not land, with the window and the error (no secrets)."""
+
+    shop_id: int
+    business_date: dt.date
+    window: tuple[dt.datetime, dt.datetime]
+    error: str
+
+    def __str__(self) -> str:
+        begin, end = self.window
+        return (
+            f"shop {self.shop_id}, business date {self.business_date}, "
+            f"window [{begin:%Y-%m-%d %H:%M:%S}, {end:%Y-%m-%d %H:%M:%S}): {self.error}"
+        )
+
+
+@dataclass
+class DayResult:
+    """Outcome of one business date across shops: what landed and what failed."""
+
+    business_date: dt.date
+    loaded: dict[int, LoadResult] = field(default_factory=dict)
+    failures: list[ShopFailure] = field(default_factory=list)
+
+    def rows(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for result in self.loaded.values():
+            for table, count in result.rows.items():
+                totals[table] = totals.get(table, 0) + count
+        return totals
+
+    @property
+    def rejects(self) -> int:
+        return sum(r.rejects for r in self.loaded.values())
+
+
+def load_shops(client: QianhubClient, warehouse: Warehouse, raw: RawStore) -> list[int]:
+    """Fetch ``list-shop``, land it, upsert ``qianhub.shops``; return the listed shop ids."""
+    unit = LoadUnit(VENDOR, SHOPS_ENDPOINT, "all")
+    body = client.list_shops()
+    path = raw.land(VENDOR, SHOPS_ENDPOINT, unit.load_id, body)
+    batch = flatten_shops(body)
+    warehouse.load(_with_raw(unit, path, raw), batch, [SHOPS_ENTITY])
+    ids = batch.tables["shops"].column("shop_id").to_pylist()
+    return sorted(int(i) for i in ids)
+
+
+def _with_raw(unit: LoadUnit, path: object, raw: RawStore) -> LoadUnit:
+    from dataclasses import replace
+    from pathlib import Path
+
+    relative = Path(str(path))
+    try:
+        relative = relative.relative_to(raw.root.parent)
+    except ValueError:
+        pass
+    return replace(unit, raw_path=str(relative))
+
+
+def load_shop_day(
+    client: QianhubClient,
+    warehouse: Warehouse,
+    raw: RawStore,
+    shop_id: int,
+    business_date: dt.date,
+    *,
+    qianhub: QianhubSettings,
+    settings: WarehouseSettings,
+) -> LoadResult:
+    """Fetch every window of one shop's business day, land it raw, and upsert it as one unit."""
+    start, end = settings.rule.window(business_date)
+    unit = LoadUnit(VENDOR, BATCH_ENDPOINT, shop_unit(shop_id), business_date, start, end)
+    started_at = utcnow()
+    fetch = raw.start(VENDOR, BATCH_ENDPOINT, business_date.isoformat(), unit.unit, unit.load_id)
+    try:
+        bodies = []
+        for window in fetch_windows(
+            client,
+            shop_id,
+            BOH_TYPES,
+            start,
+            end,
+            window=dt.timedelta(hours=qianhub.window_hours),
+            min_window=dt.timedelta(minutes=qianhub.min_window_minutes),
+        ):
+            fetch.add(window.begin, window.end, window.body)
+            bodies.append(window.body)
+        landed = fetch.complete()
+    except PosWarehouseError as exc:
+        warehouse.record_failure(unit, started_at, exc)
+        raise LoadError(f"{unit.describe()}: fetch failed: {exc}") from exc
+    batch = flatten_batch_bodies(bodies, settings.rule)
+    return warehouse.load(_with_raw(unit, landed.parent, raw), batch, BATCH_ENTITIES)
+
+
+def replay_shop_day(
+    warehouse: Warehouse,
+    raw: RawStore,
+    shop_id: int,
+    business_date: dt.date,
+    *,
+    settings: WarehouseSettings,
+) -> LoadResult | None:
+    """Re-load a shop-day from its newest complete raw landing; None when nothing was landed."""
+    landed = raw.latest(VENDOR, BATCH_ENDPOINT, business_date.isoformat(), shop_unit(shop_id))
+    if landed is None:
+        return None
+    start, end = settings.rule.window(business_date)
+    unit = LoadUnit(
+        VENDOR, BATCH_ENDPOINT, shop_unit(shop_id), business_date, start, end, source="replay"
+    )
+    batch = flatten_batch_bodies(landed.bodies(), settings.rule)
+    return warehouse.load(_with_raw(unit, landed.path, raw), batch, BATCH_ENTITIES)
+
+
+def landed_shops(raw: RawStore, business_date: dt.date) -> list[int]:
+    """Shops that have a complete raw landing for a business date."""
+    units = raw.units(VENDOR, BATCH_ENDPOINT, business_date.isoformat())
+    return sorted(int(u.split("=", 1)[1]) for u in units if u.startswith("shop_id="))
+
+
+def load_day(
+    client: QianhubClient,
+    warehouse: Warehouse,
+    raw: RawStore,
+    shop_ids: Iterable[int],
+    business_date: dt.date,
+    *,
+    qianhub: QianhubSettings,
+    settings: WarehouseSettings,
+) -> DayResult:
+    """Load every shop for one business date. A failing shop does not stop the others; the
+    caller decides what to do with ``DayResult.failures`` once the rest has landed."""
+    result = DayResult(business_date)
+    for shop_id in shop_ids:
+        try:
+            result.loaded[shop_id] = load_shop_day(
+                client,
+                warehouse,
+                raw,
+                shop_id,
+                business_date,
+                qianhub=qianhub,
+                settings=settings,
+            )
+        except LoadError as exc:
+            log.error("shop %s business date %s failed: %s", shop_id, business_date, exc)
+            cause = exc.__cause__ or exc
+            result.failures.append(
+                ShopFailure(shop_id, business_date, settings.rule.window(business_date), str(cause))
+            )
+    return result

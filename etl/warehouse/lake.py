@@ -1,0 +1,101 @@
+"""The Parquet lake beside DuckDB: one file per table and business date, replaced atomically.
+
+Layout: ``lake/<schema>/<table>/business_date=YYYY-MM-DD/data.parquet`` (hive style, the
+partition column lives in the path only), or ``lake/<schema>/<table>/data.parquet`` for an
+unpartitioned table. A load marks the partitions it changed in ``meta.lake_dirty`` inside its
+transaction; :func:`sync_lake` rewrites each from DuckDB (write a temp file, fsync, rename over
+the old one) and then clears the mark. A crash in between leaves the mark, and the next sync
+finishes the job, so the lake converges to DuckDB and a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etl.warehouse.upsert import q
+
+
+def partition_file(lake_dir: Path, table: str, column: str | None, value: str) -> Path:
+    schema, name = table.split(".")
+    folder = lake_dir / schema / name
+    if column is not None and value != "":
+        folder = folder / f"{column}={value}"
+    return folder / "data.parquet"
+
+
+def mark_dirty(
+    con: duckdb.DuckDBPyConnection,
+    partitions: dict[str, set[str]],
+    partition_column: str | None,
+    load_id: str,
+) -> None:
+    rows = [
+        (table, partition_column, value, load_id)
+        for table, values in partitions.items()
+        for value in values
+    ]
+    if not rows:
+        return
+    con.executemany(
+        "INSERT INTO meta.lake_dirty SELECT $1, $2, $3, $4 WHERE NOT EXISTS ("
+        "SELECT 1 FROM meta.lake_dirty WHERE table_name = $1 AND partition_value = $3)",
+        rows,
+    )
+
+
+def _write_atomically(table: pa.Table, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_partition(
+    con: duckdb.DuckDBPyConnection,
+    lake_dir: Path,
+    table: str,
+    column: str | None,
+    value: str,
+) -> int:
+    """Rewrite one partition file from DuckDB; remove it when the partition is empty."""
+    target = partition_file(lake_dir, table, column, value)
+    if column is not None and value != "":
+        rows = con.sql(
+            f"SELECT * EXCLUDE ({q(column)}) FROM {q(table)} WHERE {q(column)} = ? ORDER BY ALL",
+            params=[value],
+        ).to_arrow_table()
+    else:
+        rows = con.sql(f"SELECT * FROM {q(table)} ORDER BY ALL").to_arrow_table()
+    if rows.num_rows == 0 and column is not None:
+        target.unlink(missing_ok=True)
+        if target.parent.exists() and not any(target.parent.iterdir()):
+            target.parent.rmdir()
+        return 0
+    _write_atomically(rows, target)
+    return int(rows.num_rows)
+
+
+def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> int:
+    """Rewrite every partition marked dirty; returns how many files were rewritten."""
+    dirty = con.execute(
+        "SELECT DISTINCT table_name, partition_column, partition_value FROM meta.lake_dirty "
+        "ORDER BY ALL"
+    ).fetchall()
+    for table, column, value in dirty:
+        write_partition(con, lake_dir, table, column, value)
+        con.execute(
+            "DELETE FROM meta.lake_dirty WHERE table_name = ? AND partition_value = ?",
+            [table, value],
+        )
+    return len(dirty)

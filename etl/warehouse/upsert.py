@@ -1,0 +1,149 @@
+"""Staging + merge of one entity inside the caller's transaction.
+
+Merge rule, per :class:`~etl.batch.EntitySpec`: within the batch, the row with the greatest
+``version`` tuple wins per key (ties: the later record). It then replaces the stored row and
+*all* its child rows unless the stored row has a strictly greater version, so a re-checkout
+loaded before its older version keeps the newer one, and re-loading the same data rewrites
+identical rows. Children are taken only from the winning record (``_rec``), never from a
+losing duplicate.
+
+Statements are composed from the entity spec's identifiers (quoted; they come from code, never
+from data) because table and column names cannot be bound; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from etl.batch import REC, EntitySpec
+
+
+def q(name: str) -> str:
+    """Quote a (possibly schema-qualified) identifier."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+def _stage_name(table: str) -> str:
+    return "stg_" + table.replace(".", "__")
+
+
+@dataclass
+class EntityResult:
+    rows: dict[str, int] = field(default_factory=dict)
+    partitions: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _newer(left: str, right: str, version: Sequence[str]) -> str:
+    """SQL: ``left`` has a strictly greater version tuple than ``right``."""
+    clauses = []
+    for i, col in enumerate(version):
+        equal = [f"{left}.{q(c)} = {right}.{q(c)}" for c in version[:i]]
+        clauses.append("(" + " AND ".join([*equal, f"{left}.{q(col)} > {right}.{q(col)}"]) + ")")
+    return " OR ".join(clauses) if clauses else "FALSE"
+
+
+def _target_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "ORDER BY column_index",
+        [schema, name],
+    ).fetchall()
+    if not rows:
+        raise LookupError(f"table {table} does not exist in the warehouse")
+    return [r[0] for r in rows]
+
+
+def _partition_values(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()
+) -> set[str]:
+    return {"" if v is None else str(v) for (v,) in con.execute(sql, list(params)).fetchall()}
+
+
+def upsert_entity(
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    tables: dict[str, pa.Table],
+    *,
+    load_id: str,
+    loaded_at: dt.datetime,
+) -> EntityResult:
+    """Merge one entity's staged tables into the warehouse. Call inside a transaction."""
+    result = EntityResult()
+    parent_rows = tables[spec.table]
+    if parent_rows.num_rows == 0:
+        return result
+    for table in spec.tables:
+        con.register(_stage_name(table), tables[table])
+    try:
+        _merge(con, spec, result, load_id=load_id, loaded_at=loaded_at)
+    finally:
+        for table in spec.tables:
+            con.unregister(_stage_name(table))
+    return result
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    result: EntityResult,
+    *,
+    load_id: str,
+    loaded_at: dt.datetime,
+) -> None:
+    key = ", ".join(q(k) for k in spec.key)
+    order = ", ".join([*(f"{q(v)} DESC" for v in spec.version), f"{q(REC)} DESC"])
+    stage = _stage_name(spec.table)
+    join_key = " AND ".join(f"t.{q(k)} = w.{q(k)}" for k in spec.key)
+    part = spec.partition_column
+    # Winners: the newest version per key in the batch, unless the table holds a newer one.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _winners AS
+        SELECT w.* FROM (
+            SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {order}) AS _rank
+            FROM {stage}
+        ) w
+        WHERE w._rank = 1
+          AND NOT EXISTS (
+            SELECT 1 FROM {q(spec.table)} t WHERE {join_key} AND ({_newer("t", "w", spec.version)})
+          )
+    """)
+    (winners,) = con.execute("SELECT count(*) FROM _winners").fetchone() or (0,)
+    for table in spec.tables if winners else ():
+        # Partitions the old rows lived in: a re-checkout can move a bill to another day.
+        touched = {""}
+        if part is not None:
+            touched = _partition_values(
+                con,
+                f"SELECT DISTINCT t.{q(part)} FROM {q(table)} t JOIN _winners w ON {join_key}",
+            )
+        con.execute(f"DELETE FROM {q(table)} t USING _winners w WHERE {join_key}")
+        columns = _target_columns(con, table)
+        select = ", ".join(
+            "?" if c == "load_id" else "?" if c == "loaded_at" else f"s.{q(c)}" for c in columns
+        )
+        params = [load_id if c == "load_id" else loaded_at for c in columns if c in _LINEAGE]
+        inserted = con.execute(
+            f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
+            f"SELECT {select} FROM {_stage_name(table)} s "
+            f"WHERE s.{q(REC)} IN (SELECT {q(REC)} FROM _winners)",
+            params,
+        ).fetchone()
+        result.rows[table] = int(inserted[0]) if inserted else 0
+        if part is not None:
+            touched |= _partition_values(
+                con,
+                f"SELECT DISTINCT s.{q(part)} FROM {_stage_name(table)} s "
+                f"WHERE s.{q(REC)} IN (SELECT {q(REC)} FROM _winners)",
+            )
+        if touched:
+            result.partitions[table] = touched
+    con.execute("DROP TABLE _winners")
+
+
+_LINEAGE = ("load_id", "loaded_at")
