@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -27,7 +27,7 @@ console = Console()
 err = Console(stderr=True)
 
 
-class Vendor(str, Enum):
+class Vendor(StrEnum):
     qianhub = "qianhub"
 
 

@@ -38,7 +38,9 @@ def simulated_qianhub(settings: WarehouseSettings, faults: str) -> Iterator[dict
         }
 
 
-def _print_query(console: Console, settings: WarehouseSettings, first: dt.date, last: dt.date) -> None:
+def _print_query(
+    console: Console, settings: WarehouseSettings, first: dt.date, last: dt.date
+) -> None:
     with connected(settings.warehouse_path) as con:
         cursor = con.execute(read_sql("queries/demo_daily_sales.sql"), [first, last])
         names = [d[0] for d in cursor.description or []]
@@ -74,10 +76,22 @@ def run_ui(console: Console, port: int) -> int:
     settings = WarehouseSettings.from_env()
     with simulated_qianhub(settings, faults="") as env:
         env = {**os.environ, **env, "DAGSTER_HOME": str(dagster_home(settings))}
-        console.print(f"Dagster UI on http://127.0.0.1:{port} (QianHub simulator at "
-                      f"{env['QIANHUB_GATEWAY_URL']}); Ctrl-C stops both.")
-        command = [sys.executable, "-m", "dagster", "dev", "-m", "dagster_project.definitions",
-                   "-h", "127.0.0.1", "-p", str(port)]
+        console.print(
+            f"Dagster UI on http://127.0.0.1:{port} (QianHub simulator at "
+            f"{env['QIANHUB_GATEWAY_URL']}); Ctrl-C stops both."
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-m",
+            "dagster_project.definitions",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ]
         try:
             return subprocess.call(command, env=env)
         except KeyboardInterrupt:

@@ -14,9 +14,7 @@ from etl.config import WarehouseSettings
 
 def lookback_partition_keys(business_day: dt.date, lookback_days: int) -> list[str]:
     """``business_day`` and the ``lookback_days`` before it, oldest first."""
-    return [
-        (business_day - dt.timedelta(days=i)).isoformat() for i in range(lookback_days, -1, -1)
-    ]
+    return [(business_day - dt.timedelta(days=i)).isoformat() for i in range(lookback_days, -1, -1)]
 
 
 def nightly_schedule(

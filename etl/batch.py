@@ -60,5 +60,12 @@ class FlatBatch:
     rejects: list[Reject] = field(default_factory=list)
     records: int = 0
 
+    def table(self, name: str) -> pa.Table:
+        """A table by qualified name (``qianhub.bills``); flatteners of one vendor may key
+        their tables by the bare name (``bills``)."""
+        if name in self.tables:
+            return self.tables[name]
+        return self.tables[name.rsplit(".", 1)[-1]]
+
     def rows(self) -> dict[str, int]:
         return {name: table.num_rows for name, table in self.tables.items()}

@@ -19,7 +19,9 @@ def test_no_module_in_etl_imports_dagster() -> None:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.relative_to(ETL)}: {n}" for n in names if n.split(".")[0] == "dagster"]
+            offenders += [
+                f"{path.relative_to(ETL)}: {n}" for n in names if n.split(".")[0] == "dagster"
+            ]
     assert offenders == []
     assert len(list(ETL.rglob("*.py"))) > 20  # the walk really saw the library
 

@@ -1,8 +1,6 @@
 """QianHub assets: the shop list, then every shop's business day in one step (a single
 ``batch-query`` returns bills and both stat reports). Thin glue over ``etl.pipeline.qianhub``."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any

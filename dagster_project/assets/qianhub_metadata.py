@@ -21,6 +21,7 @@ from etl.pipeline.qianhub import DayResult
 from etl.quality.checks import duplicate_keys, orphans
 from etl.quality.qianhub import UNIQUE_KEYS, dayend_totals
 from etl.warehouse import Warehouse
+from etl.warehouse.connection import scalar
 
 
 def listed_shops(wh: Warehouse) -> list[int]:
@@ -29,10 +30,9 @@ def listed_shops(wh: Warehouse) -> list[int]:
 
 
 def _partition_rows(wh: Warehouse, table: str, day: dt.date) -> int:
-    row = wh.con.execute(
-        f'SELECT count(*) FROM qianhub."{table}" WHERE business_date = ?', [day]
-    ).fetchone()
-    return int(row[0]) if row else 0
+    return int(
+        scalar(wh.con, f'SELECT count(*) FROM qianhub."{table}" WHERE business_date = ?', [day])
+    )
 
 
 def _preview(wh: Warehouse, day: dt.date) -> str:
@@ -41,7 +41,10 @@ def _preview(wh: Warehouse, day: dt.date) -> str:
         "WHERE business_date = ? ORDER BY cashier_on DESC, bill_id LIMIT 5",
         [day],
     ).fetchall()
-    lines = ["| bill_id | shop_id | sn | cashier_on | undo_index | paid |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| bill_id | shop_id | sn | cashier_on | undo_index | paid |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 

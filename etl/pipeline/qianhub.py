@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from etl.config import QianhubSettings, WarehouseSettings
 from etl.errors import LoadError, PosWarehouseError
@@ -86,16 +88,11 @@ def load_shops(client: QianhubClient, warehouse: Warehouse, raw: RawStore) -> li
     return sorted(int(i) for i in ids)
 
 
-def _with_raw(unit: LoadUnit, path: object, raw: RawStore) -> LoadUnit:
-    from dataclasses import replace
-    from pathlib import Path
-
-    relative = Path(str(path))
-    try:
-        relative = relative.relative_to(raw.root.parent)
-    except ValueError:
-        pass
-    return replace(unit, raw_path=str(relative))
+def _with_raw(unit: LoadUnit, path: Path, raw: RawStore) -> LoadUnit:
+    """The unit with the raw landing it read, relative to the data folder when inside it."""
+    with suppress(ValueError):
+        path = path.relative_to(raw.root.parent)
+    return replace(unit, raw_path=str(path))
 
 
 def load_shop_day(

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import duckdb
 
 from etl.batch import EntitySpec
+from etl.warehouse.connection import scalar
 from etl.warehouse.upsert import q
 
 
@@ -33,12 +34,14 @@ def duplicate_keys(
     for table, key in keys.items():
         where, params = _where_date(partition_column, business_date)
         cols = ", ".join(q(k) for k in key)
-        row = con.execute(
-            f"SELECT count(*) FROM (SELECT {cols} FROM {q(table)} {where} "
-            f"GROUP BY {cols} HAVING count(*) > 1)",
-            params,
-        ).fetchone()
-        result[table] = int(row[0]) if row else 0
+        result[table] = int(
+            scalar(
+                con,
+                f"SELECT count(*) FROM (SELECT {cols} FROM {q(table)} {where} "
+                f"GROUP BY {cols} HAVING count(*) > 1)",
+                params,
+            )
+        )
     return result
 
 
@@ -54,11 +57,13 @@ def orphans(
     for child in spec.children:
         where, params = _where_date(spec.partition_column, business_date)
         where = where.replace("WHERE ", "WHERE c.") if where else ""
-        row = con.execute(
-            f"SELECT count(*) FROM {q(child)} c {where} "
-            f"{'AND' if where else 'WHERE'} NOT EXISTS "
-            f"(SELECT 1 FROM {q(spec.table)} p WHERE {join})",
-            params,
-        ).fetchone()
-        result[child] = int(row[0]) if row else 0
+        result[child] = int(
+            scalar(
+                con,
+                f"SELECT count(*) FROM {q(child)} c {where} "
+                f"{'AND' if where else 'WHERE'} NOT EXISTS "
+                f"(SELECT 1 FROM {q(spec.table)} p WHERE {join})",
+                params,
+            )
+        )
     return result

@@ -37,8 +37,6 @@ class DayendComparison:
     matches: bool
 
 
-def dayend_totals(
-    con: duckdb.DuckDBPyConnection, business_date: dt.date
-) -> list[DayendComparison]:
+def dayend_totals(con: duckdb.DuckDBPyConnection, business_date: dt.date) -> list[DayendComparison]:
     rows = con.execute(read_sql("checks/qianhub_dayend_totals.sql"), [business_date]).fetchall()
     return [DayendComparison(*row) for row in rows]

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import tenacity
@@ -69,3 +70,10 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ROLLBACK")
         raise
     return len(files)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+    """The single value of a one-row, one-column query. Uses fetchall: DuckDB 2 keeps a
+    half-read result open after fetchone, which then blocks ``register()`` on the connection."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

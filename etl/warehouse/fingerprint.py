@@ -55,12 +55,10 @@ def fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> TableFingerprint:
         if r[0] not in LINEAGE
     ]
     select = ", ".join(q(c) for c in columns)
-    row = con.execute(
+    ((count, total, xor),) = con.execute(
         f"SELECT count(*), coalesce(sum(h::HUGEINT), 0), coalesce(bit_xor(h), 0) "
         f"FROM (SELECT hash(row({select})) AS h FROM {q(table)})"
-    ).fetchone()
-    assert row is not None
-    count, total, xor = row
+    ).fetchall()
     if table in LOGS:
         return TableFingerprint(table, int(count), "(log)")
     return TableFingerprint(table, int(count), f"{int(total) % (1 << 64):016x}{int(xor):016x}")

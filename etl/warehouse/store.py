@@ -68,9 +68,7 @@ class Warehouse:
     def sync_lake(self) -> int:
         return sync_lake(self.con, self.lake_dir)
 
-    def load(
-        self, unit: LoadUnit, batch: FlatBatch, entities: Sequence[EntitySpec]
-    ) -> LoadResult:
+    def load(self, unit: LoadUnit, batch: FlatBatch, entities: Sequence[EntitySpec]) -> LoadResult:
         """Upsert ``batch`` as one transaction, then rewrite the touched Parquet partitions.
 
         On any error the transaction is rolled back (the warehouse is exactly as before), the
@@ -82,7 +80,7 @@ class Warehouse:
         try:
             for spec in entities:
                 entity = upsert_entity(
-                    self.con, spec, batch.tables, load_id=unit.load_id, loaded_at=started_at
+                    self.con, spec, batch, load_id=unit.load_id, loaded_at=started_at
                 )
                 result.rows.update(entity.rows)
                 mark_dirty(self.con, entity.partitions, spec.partition_column, unit.load_id)

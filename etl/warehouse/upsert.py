@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
-import pyarrow as pa
 
-from etl.batch import REC, EntitySpec
+from etl.batch import REC, EntitySpec, FlatBatch
 
 
 def q(name: str) -> str:
@@ -68,18 +67,18 @@ def _partition_values(
 def upsert_entity(
     con: duckdb.DuckDBPyConnection,
     spec: EntitySpec,
-    tables: dict[str, pa.Table],
+    batch: FlatBatch,
     *,
     load_id: str,
     loaded_at: dt.datetime,
 ) -> EntityResult:
     """Merge one entity's staged tables into the warehouse. Call inside a transaction."""
     result = EntityResult()
-    parent_rows = tables[spec.table]
+    parent_rows = batch.table(spec.table)
     if parent_rows.num_rows == 0:
         return result
     for table in spec.tables:
-        con.register(_stage_name(table), tables[table])
+        con.register(_stage_name(table), batch.table(table))
     try:
         _merge(con, spec, result, load_id=load_id, loaded_at=loaded_at)
     finally:
@@ -113,7 +112,8 @@ def _merge(
             SELECT 1 FROM {q(spec.table)} t WHERE {join_key} AND ({_newer("t", "w", spec.version)})
           )
     """)
-    (winners,) = con.execute("SELECT count(*) FROM _winners").fetchone() or (0,)
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open, which blocks register().
+    ((winners,),) = con.execute("SELECT count(*) FROM _winners").fetchall()
     for table in spec.tables if winners else ():
         # Partitions the old rows lived in: a re-checkout can move a bill to another day.
         touched = {""}
@@ -128,13 +128,13 @@ def _merge(
             "?" if c == "load_id" else "?" if c == "loaded_at" else f"s.{q(c)}" for c in columns
         )
         params = [load_id if c == "load_id" else loaded_at for c in columns if c in _LINEAGE]
-        inserted = con.execute(
+        ((inserted,),) = con.execute(
             f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
             f"SELECT {select} FROM {_stage_name(table)} s "
             f"WHERE s.{q(REC)} IN (SELECT {q(REC)} FROM _winners)",
             params,
-        ).fetchone()
-        result.rows[table] = int(inserted[0]) if inserted else 0
+        ).fetchall()
+        result.rows[table] = int(inserted)
         if part is not None:
             touched |= _partition_values(
                 con,

@@ -38,9 +38,7 @@ def test_asset_graph_snapshot() -> None:
         assert node.group_name == "qianhub"
         assert node.description and node.description.startswith("One row per")
         assert node.partitions_def is not None
-    checks = sorted(
-        (c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys
-    )
+    checks = sorted((c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys)
     assert checks == [
         ("qianhub/bill_details", "no_orphan_children"),
         ("qianhub/bills", "unique_keys"),
@@ -68,7 +66,8 @@ def test_nightly_schedule_loads_yesterday_and_lookback() -> None:
     assert schedule.execution_timezone == "Asia/Shanghai"
     # 07:00 on 22 Nov in Shanghai is 23:00 UTC on the 21st.
     context = dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2026, 11, 21, 23, 0, tzinfo=dt.UTC)
+        scheduled_execution_time=dt.datetime(2026, 11, 21, 23, 0, tzinfo=dt.UTC),
+        repository_def=defs.get_repository_def(),
     )
     requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [r.partition_key for r in requests] == [

@@ -35,14 +35,24 @@ def _create(wh: Warehouse) -> None:
 
 def batch(*bills: tuple[int, dt.date, int, str, str, list[str]]) -> FlatBatch:
     """Each bill: (id, business_date, version, 'HH:MM' time, amount, child notes)."""
-    parent: dict[str, list[object]] = {k: [] for k in ("id", "business_date", "v", "ts", "amount", REC)}
-    child: dict[str, list[object]] = {k: [] for k in ("id", "line_no", "business_date", "note", REC)}
+    parent: dict[str, list[object]] = {
+        k: [] for k in ("id", "business_date", "v", "ts", "amount", REC)
+    }
+    child: dict[str, list[object]] = {
+        k: [] for k in ("id", "line_no", "business_date", "note", REC)
+    }
     for rec, (bill_id, day, version, at, amount, notes) in enumerate(bills):
         hour, minute = (int(x) for x in at.split(":"))
         for name, value in zip(
             ("id", "business_date", "v", "ts", "amount", REC),
-            (bill_id, day, version, dt.datetime.combine(day, dt.time(hour, minute)),
-             Decimal(amount), rec),
+            (
+                bill_id,
+                day,
+                version,
+                dt.datetime.combine(day, dt.time(hour, minute)),
+                Decimal(amount),
+                rec,
+            ),
             strict=True,
         ):
             parent[name].append(value)
@@ -53,14 +63,30 @@ def batch(*bills: tuple[int, dt.date, int, str, str, list[str]]) -> FlatBatch:
                 strict=True,
             ):
                 child[name].append(value)
-    p_schema = pa.schema([("id", pa.int64()), ("business_date", pa.date32()), ("v", pa.int32()),
-                          ("ts", pa.timestamp("us")), ("amount", pa.decimal128(18, 2)),
-                          (REC, pa.int64())])
-    c_schema = pa.schema([("id", pa.int64()), ("line_no", pa.int32()),
-                          ("business_date", pa.date32()), ("note", pa.string()), (REC, pa.int64())])
+    p_schema = pa.schema(
+        [
+            ("id", pa.int64()),
+            ("business_date", pa.date32()),
+            ("v", pa.int32()),
+            ("ts", pa.timestamp("us")),
+            ("amount", pa.decimal128(18, 2)),
+            (REC, pa.int64()),
+        ]
+    )
+    c_schema = pa.schema(
+        [
+            ("id", pa.int64()),
+            ("line_no", pa.int32()),
+            ("business_date", pa.date32()),
+            ("note", pa.string()),
+            (REC, pa.int64()),
+        ]
+    )
     return FlatBatch(
-        tables={"t.parent": pa.table(parent, schema=p_schema),
-                "t.child": pa.table(child, schema=c_schema)},
+        tables={
+            "t.parent": pa.table(parent, schema=p_schema),
+            "t.child": pa.table(child, schema=c_schema),
+        },
         records=len(bills),
     )
 
@@ -91,11 +117,14 @@ def test_newest_version_wins_whatever_the_order(settings: WarehouseSettings) -> 
 
 
 def test_duplicates_in_one_batch_collapse_to_newest(settings: WarehouseSettings) -> None:
-    load(settings, batch(
-        (1, D1, 0, "10:00", "5.00", ["a", "b"]),
-        (1, D1, 2, "10:40", "7.00", ["c"]),
-        (1, D1, 1, "10:20", "6.00", ["d", "e", "f"]),
-    ))
+    load(
+        settings,
+        batch(
+            (1, D1, 0, "10:00", "5.00", ["a", "b"]),
+            (1, D1, 2, "10:40", "7.00", ["c"]),
+            (1, D1, 1, "10:20", "6.00", ["d", "e", "f"]),
+        ),
+    )
     assert rows(settings, "SELECT v, amount FROM t.parent") == [(2, Decimal("7.00"))]
     assert rows(settings, "SELECT line_no, note FROM t.child") == [(0, "c")]
 
@@ -161,11 +190,12 @@ def test_failure_mid_load_leaves_everything_as_before(
 
 def test_rejects_are_kept_once_with_raw_payload(settings: WarehouseSettings) -> None:
     flat = batch((1, D1, 0, "10:00", "5.00", []))
-    flat.rejects.append(Reject("test", "ep", "amount: not a number", '{"amount":"12.3.4"}', "1", 10))
+    flat.rejects.append(
+        Reject("test", "ep", "amount: not a number", '{"amount":"12.3.4"}', "1", 10)
+    )
     load(settings, flat)
     load(settings, flat)
-    assert rows(settings, "SELECT record_key, shop_id, reason, raw_payload, times_seen "
-                          "FROM meta.rejects") == [
-        ("1", 10, "amount: not a number", '{"amount":"12.3.4"}', 2)
-    ]
+    assert rows(
+        settings, "SELECT record_key, shop_id, reason, raw_payload, times_seen FROM meta.rejects"
+    ) == [("1", 10, "amount: not a number", '{"amount":"12.3.4"}', 2)]
     assert rows(settings, "SELECT count(*), min(status) FROM meta.loads") == [(2, "committed")]

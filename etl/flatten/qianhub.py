@@ -1,0 +1,176 @@
+"""QianHub responses -> :class:`~etl.batch.FlatBatch`: the flatten step of the pipeline.
+
+:func:`flatten_batch_bodies` reads the raw bodies of ``qianhub.agent.batch-query`` (JSON
+arrays of records) and :func:`flatten_shops` the body of ``list-shop``. Each body is split into
+records with msgspec as ``list[Raw]``, so every record keeps its exact bytes: a record that
+fails validation becomes a :class:`~etl.batch.Reject` holding that text, and the records around
+it still load. A record is all or nothing -- a bill with one bad detail is rejected whole, never
+loaded in part.
+
+``_rec`` numbers the records of one call across all its bodies (0-based) and ties child rows to
+the version of the parent they came from; two versions of one bill in a call are both returned
+and the warehouse keeps the newest. ``FlatBatch.records`` counts every record seen, a body that
+could not be split counting as one, so ``records == parent rows + rejects``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import msgspec
+
+from etl.batch import FlatBatch, Reject
+from etl.business_day import BusinessDayRule
+from etl.errors import RecordError
+from etl.flatten.columns import Staged, Tables
+from etl.flatten.qianhub_bills import flatten_bill
+from etl.flatten.qianhub_envelope import Envelope, decode, parse_envelope, reject_context
+from etl.flatten.qianhub_stats import flatten_dayend, flatten_handover
+from etl.flatten.qianhub_tables import (
+    BATCH_ENTITIES,
+    BATCH_SCHEMAS,
+    BILLS_ENTITY,
+    DAYEND_STATS_ENTITY,
+    HANDOVER_STATS_ENTITY,
+    QIANHUB_ENTITIES,
+    SHOP_SCHEMAS,
+    SHOPS_ENTITY,
+)
+from etl.flatten.times import parse_date, parse_time
+from etl.qianhub.models import Shop, ShopList, code_text
+
+__all__ = [
+    "BATCH_ENTITIES",
+    "BILLS_ENTITY",
+    "DAYEND_STATS_ENTITY",
+    "HANDOVER_STATS_ENTITY",
+    "QIANHUB_ENTITIES",
+    "SHOPS_ENTITY",
+    "SUPPORTED_BOH_TYPES",
+    "flatten_batch_bodies",
+    "flatten_shops",
+]
+
+VENDOR = "qianhub"
+BATCH_ENDPOINT = "batch-query"
+SHOPS_ENDPOINT = "list-shop"
+
+Flattener = Callable[[Envelope, BusinessDayRule], Staged]
+_FLATTENERS: dict[str, Flattener] = {
+    "cashier.finish": flatten_bill,
+    "handover.stat": flatten_handover,
+    "dayend.stat": flatten_dayend,
+}
+SUPPORTED_BOH_TYPES = frozenset(_FLATTENERS)
+"""``boh_type``s flattened; any other (``waimai.order`` included, for now) is rejected."""
+
+_RECORDS = msgspec.json.Decoder(list[msgspec.Raw])
+_SHOP_LIST = msgspec.json.Decoder(ShopList)
+_SHOP = msgspec.json.Decoder(Shop)
+# Errors that mean "this input is bad", as opposed to a bug in this module (which propagates).
+_BAD_INPUT = (RecordError, msgspec.ValidationError, msgspec.DecodeError, RecursionError)
+
+
+def _text(raw: bytes | msgspec.Raw) -> str:
+    """The exact JSON text for ``raw_payload`` (invalid UTF-8 is replaced, never dropped)."""
+    return bytes(raw).decode("utf-8", "replace")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecordError):
+        return exc.reason
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply to decode"
+    return str(exc)
+
+
+def _flatten_record(raw: msgspec.Raw, rule: BusinessDayRule) -> Staged:
+    envelope = parse_envelope(raw)
+    flattener = _FLATTENERS.get(envelope.boh_type)
+    if flattener is None:
+        raise RecordError(f"unsupported boh_type {envelope.boh_type!r}")
+    return flattener(envelope, rule)
+
+
+def flatten_batch_bodies(bodies: Iterable[bytes], rule: BusinessDayRule) -> FlatBatch:
+    """Flatten ``batch-query`` response bodies into the ten bill and stat tables.
+
+    All ten tables of :data:`BATCH_SCHEMAS` are always present (empty ones with their
+    schema). A body that is not a JSON array becomes one reject holding the whole body.
+    """
+    tables = Tables(BATCH_SCHEMAS)
+    rejects: list[Reject] = []
+    rec = 0
+    for body in bodies:
+        try:
+            records = _RECORDS.decode(body)
+        except _BAD_INPUT as exc:
+            rejects.append(
+                _reject(BATCH_ENDPOINT, f"body is not a JSON array: {_reason(exc)}", body)
+            )
+            rec += 1
+            continue
+        for raw in records:
+            try:
+                staged = _flatten_record(raw, rule)
+            except _BAD_INPUT as exc:
+                key, shop_id = reject_context(bytes(raw))
+                rejects.append(_reject(BATCH_ENDPOINT, _reason(exc), raw, key, shop_id))
+            else:
+                tables.commit(staged, rec)
+            rec += 1
+    return FlatBatch(tables=tables.tables(), rejects=rejects, records=rec)
+
+
+def flatten_shops(body: bytes) -> FlatBatch:
+    """Flatten a ``list-shop`` response into ``shops``: one row per shop, ``_rec`` its index."""
+    tables = Tables(SHOP_SCHEMAS)
+    try:
+        shops = _SHOP_LIST.decode(body).shops or []
+    except _BAD_INPUT as exc:
+        reason = f"body is not a list-shop object {{'shops': [...]}}: {_reason(exc)}"
+        return FlatBatch(tables.tables(), [_reject(SHOPS_ENDPOINT, reason, body)], 1)
+    rejects: list[Reject] = []
+    for rec, raw in enumerate(shops):
+        try:
+            row = _shop_row(decode(_SHOP, raw, "shop"))
+        except _BAD_INPUT as exc:
+            rejects.append(_reject(SHOPS_ENDPOINT, _reason(exc), raw, *_shop_context(raw)))
+        else:
+            tables.commit({"shops": [row]}, rec)
+    return FlatBatch(tables=tables.tables(), rejects=rejects, records=len(shops))
+
+
+def _shop_row(shop: Shop) -> tuple[object, ...]:
+    return (
+        shop.shop_id,
+        shop.brand_id,
+        shop.brand_name,
+        code_text(shop.sn),
+        shop.shop_name,
+        shop.shop_address,
+        shop.shop_contact,
+        parse_date(shop.business_on, "business_on"),
+        parse_date(shop.latest_business_day, "latest_business_day"),
+        parse_time(shop.create_on, "create_on"),
+    )
+
+
+def _shop_context(raw: msgspec.Raw) -> tuple[str | None, int | None]:
+    try:
+        shop_id = msgspec.json.decode(raw).get("shop_id")
+    except (*_BAD_INPUT, AttributeError):
+        return None, None
+    if type(shop_id) is int and -(2**63) <= shop_id < 2**63:
+        return str(shop_id), shop_id
+    return None, None
+
+
+def _reject(
+    endpoint: str,
+    reason: str,
+    raw: bytes | msgspec.Raw,
+    record_key: str | None = None,
+    shop_id: int | None = None,
+) -> Reject:
+    return Reject(VENDOR, endpoint, reason, _text(raw), record_key=record_key, shop_id=shop_id)
