@@ -194,7 +194,7 @@ def retrying(
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     wait: tenacity.wait.wait_base = (
-        tenacity.wait_exponential_jitter(initial=base_delay, max=max_delay, jitter=base_delay)
+        tenacity.wait_exponential_jitter(multiplier=base_delay, max=max_delay, jitter=base_delay)
         if base_delay > 0
         else tenacity.wait_none()
     )
