@@ -23,8 +23,9 @@ from etl.config import QianhubSettings, WarehouseSettings
 from etl.errors import ConfigError, PosWarehouseError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console()
-err = Console(stderr=True)
+# Wide enough for the tables when output goes to a file or CI log rather than a terminal.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 class Vendor(StrEnum):
@@ -132,6 +133,8 @@ def main() -> None:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs full request URLs at INFO; keep it quiet whatever the root level becomes.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         app()
     except PosWarehouseError as exc:

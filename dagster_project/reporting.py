@@ -24,4 +24,8 @@ def print_tables(console: Console, settings: WarehouseSettings) -> None:
     console.print(table)
     for fp in prints:
         # One plain line per table too, for scripts and for comparing two runs with diff.
-        console.print(f"table {fp.table} rows={fp.rows} hash={fp.content_hash}", highlight=False)
+        console.print(
+            f"table {fp.table} rows={fp.rows} hash={fp.content_hash}",
+            highlight=False,
+            soft_wrap=True,
+        )
