@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+from dagster._utils.error import SerializableErrorInfo
 
 from etl.config import WarehouseSettings
 
@@ -50,6 +51,15 @@ class PartitionOutcome:
     errors: list[str] = field(default_factory=list)
 
 
+def _root_cause(error: SerializableErrorInfo | None) -> str:
+    """The innermost error: Dagster wraps ours in 'Error occurred while executing op'."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 def _step_errors(result: dg.ExecuteInProcessResult) -> list[str]:
     errors = []
     for event in result.all_events:
@@ -57,8 +67,7 @@ def _step_errors(result: dg.ExecuteInProcessResult) -> list[str]:
             continue
         data = event.step_failure_data
         described = data.user_failure_data.description if data.user_failure_data else None
-        message = described or (data.error.message.strip() if data.error else "unknown error")
-        errors.append(f"{event.step_key}: {message}")
+        errors.append(f"{event.step_key}: {described or _root_cause(data.error)}")
     return errors
 
 
