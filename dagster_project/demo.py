@@ -24,10 +24,12 @@ from etl.warehouse.connection import connected
 
 
 @contextmanager
-def simulated_qianhub(settings: WarehouseSettings, faults: str) -> Iterator[dict[str, str]]:
+def simulated_qianhub(
+    settings: WarehouseSettings, faults: str, as_of: dt.datetime | None = None
+) -> Iterator[dict[str, str]]:
     """Run the simulator and yield the QIANHUB_* variables that point at it."""
     keys = ensure_demo_keypair(settings.home / "simulator")
-    world = QianhubWorld()
+    world = QianhubWorld(rule=settings.rule, as_of=as_of)
     with QianhubSimulator(
         world, apps={keys.app_id: keys.public_key}, faults=FaultConfig.parse(faults)
     ) as simulator:
@@ -57,7 +59,9 @@ def run_demo(console: Console, start: dt.date, days: int, faults: str) -> int:
     settings = WarehouseSettings.from_env()
     dates = [start + dt.timedelta(days=i) for i in range(days)]
     console.print(f"demo: simulator faults {faults!r}; warehouse {settings.warehouse_path}")
-    with simulated_qianhub(settings, faults) as env:
+    # The simulated clock stands at noon after the last demo day, so every run is identical.
+    as_of = dt.datetime.combine(dates[-1] + dt.timedelta(days=1), dt.time(12, 0))
+    with simulated_qianhub(settings, faults, as_of) as env:
         os.environ.update(env)
         job = build_definitions(settings).resolve_job_def(QIANHUB_JOB)
         outcomes = run_partitions(job, dates, instance_for(settings))

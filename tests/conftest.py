@@ -34,7 +34,9 @@ def start_qianhub(e2e_world: QianhubWorld, demo_keys: DemoKeys) -> Iterator[Star
 
     def start(faults: str = "") -> QianhubSimulator:
         simulator = QianhubSimulator(
-            e2e_world, apps={demo_keys.app_id: demo_keys.public_key}, faults=FaultConfig.parse(faults)
+            e2e_world,
+            apps={demo_keys.app_id: demo_keys.public_key},
+            faults=FaultConfig.parse(faults),
         )
         started.append(simulator.start())
         return simulator
@@ -44,7 +46,9 @@ def start_qianhub(e2e_world: QianhubWorld, demo_keys: DemoKeys) -> Iterator[Star
         simulator.stop()
 
 
-def qianhub_settings_for(simulator: QianhubSimulator, keys: DemoKeys, **extra: object) -> QianhubSettings:
+def qianhub_settings_for(
+    simulator: QianhubSimulator, keys: DemoKeys, **extra: object
+) -> QianhubSettings:
     values: dict[str, object] = {
         "gateway_url": simulator.url,
         "app_id": keys.app_id,

@@ -44,7 +44,9 @@ def base_env(tmp_path: Path) -> dict[str, str]:
 def test_load_without_settings_names_every_missing_variable(
     base_env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = cli("load", "--vendor", "qianhub", "--start", DAY, "--end", DAY, env=base_env, cwd=tmp_path)
+    result = cli(
+        "load", "--vendor", "qianhub", "--start", DAY, "--end", DAY, env=base_env, cwd=tmp_path
+    )
     assert result.returncode == 1
     for name in ("QIANHUB_GATEWAY_URL", "QIANHUB_APP_ID", "QIANHUB_PRIVATE_KEY_FILE"):
         assert name in result.stderr
@@ -73,7 +75,9 @@ def test_load_replay_and_failure_through_the_cli(
     assert bills and int(bills.group(1)) > 50
 
     home = tmp_path / "home"
-    replayed = cli("replay", "--vendor", "qianhub", "--start", DAY, "--end", DAY, env=env, cwd=tmp_path)
+    replayed = cli(
+        "replay", "--vendor", "qianhub", "--start", DAY, "--end", DAY, env=env, cwd=tmp_path
+    )
     assert replayed.returncode == 0, replayed.stderr
     assert bills.group(0) in replayed.stdout  # same rows, same content
 
@@ -81,7 +85,9 @@ def test_load_replay_and_failure_through_the_cli(
     # smallest window: each shop fails, and the error names it and the window.
     broken = start_qianhub("oversize_over_hours=0.1,oversize_bytes=1500000")
     failing = {**env, "QIANHUB_GATEWAY_URL": broken.url, "QIANHUB_MAX_RESPONSE_MB": "1"}
-    failed = cli("load", "--vendor", "qianhub", "--start", DAY, "--end", DAY, env=failing, cwd=tmp_path)
+    failed = cli(
+        "load", "--vendor", "qianhub", "--start", DAY, "--end", DAY, env=failing, cwd=tmp_path
+    )
     assert failed.returncode == 1
     assert f"qianhub {DAY}: FAILED" in failed.stdout
     shop_id = broken.world.shops()[0]["shop_id"]

@@ -33,13 +33,16 @@ def test_partition_materialises_tables_and_checks(
         ),
     }
     assets = build_qianhub_assets(business_day_partitions(warehouse_settings))
-    result = dg.materialize(assets, partition_key=DAY, resources=resources, instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        assets, partition_key=DAY, resources=resources, instance=dg.DagsterInstance.ephemeral()
+    )
     assert result.success
 
     day = dt.date.fromisoformat(DAY)
     expected = sum(len(e2e_world.final_bills(s["shop_id"], day)) for s in e2e_world.shops())
     materialized = {
-        m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node("qianhub_batch")
+        m.asset_key.to_user_string(): m.metadata
+        for m in result.asset_materializations_for_node("qianhub_batch")
     }
     bills = materialized["qianhub/bills"]
     assert bills["rows_in_partition"].value == expected
@@ -52,7 +55,11 @@ def test_partition_materialises_tables_and_checks(
         "bill_totals_match_dayend": True,
     }
     with duckdb.connect(str(warehouse_settings.warehouse_path), read_only=True) as con:
-        count = con.execute("SELECT count(*) FROM qianhub.bills WHERE business_date = ?", [day]).fetchall()
+        count = con.execute(
+            "SELECT count(*) FROM qianhub.bills WHERE business_date = ?", [day]
+        ).fetchall()
     assert count == [(expected,)]
-    lake = warehouse_settings.lake_dir / "qianhub" / "bills" / f"business_date={DAY}" / "data.parquet"
+    lake = (
+        warehouse_settings.lake_dir / "qianhub" / "bills" / f"business_date={DAY}" / "data.parquet"
+    )
     assert lake.exists()

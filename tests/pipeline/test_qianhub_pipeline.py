@@ -26,9 +26,10 @@ def load_days(
 ) -> list[pipeline.DayResult]:
     raw = RawStore(settings.raw_dir)
     results = []
-    with QianhubClient.from_settings(qianhub, backoff_base=0.0) as client, Warehouse.open(
-        settings
-    ) as wh:
+    with (
+        QianhubClient.from_settings(qianhub, backoff_base=0.0) as client,
+        Warehouse.open(settings) as wh,
+    ):
         shops = pipeline.load_shops(client, wh, raw)
         for day in days:
             results.append(
@@ -107,9 +108,11 @@ def test_faults_end_with_the_same_tables_and_rejects_kept(
             "SELECT count(*), count(*) FILTER (WHERE raw_payload LIKE '{%') FROM meta.rejects"
         ).fetchall()[0]
         windows = con.execute(
-            "SELECT count(*) FROM meta.loads WHERE status = 'committed' AND endpoint = 'batch-query'"
+            "SELECT count(*) FROM meta.loads "
+            "WHERE status = 'committed' AND endpoint = 'batch-query'"
         ).fetchall()[0][0]
-    assert rejects[0] > 0 and rejects[0] == rejects[1]
+    assert rejects[0] > 0
+    assert rejects[0] == rejects[1]
     assert windows == 3
 
 
@@ -136,9 +139,10 @@ def test_failing_shop_does_not_stop_the_others(
 ) -> None:
     qianhub = qianhub_settings_for(start_qianhub(), demo_keys)
     raw = RawStore(warehouse_settings.raw_dir)
-    with QianhubClient.from_settings(qianhub, backoff_base=0.0) as client, Warehouse.open(
-        warehouse_settings
-    ) as wh:
+    with (
+        QianhubClient.from_settings(qianhub, backoff_base=0.0) as client,
+        Warehouse.open(warehouse_settings) as wh,
+    ):
         shops = pipeline.load_shops(client, wh, raw)
         result = pipeline.load_day(
             client, wh, raw, [999_999, *shops], DAY, qianhub=qianhub, settings=warehouse_settings
