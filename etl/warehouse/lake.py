@@ -99,3 +99,33 @@ def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> int:
             [table, value],
         )
     return len(dirty)
+
+
+def lake_differences(
+    con: duckdb.DuckDBPyConnection, lake_dir: Path, table: str, column: str | None
+) -> int:
+    """Rows in DuckDB but not in the lake, plus rows in the lake but not in DuckDB (0: equal).
+    Compares as multisets (EXCEPT ALL), column by column, lineage included."""
+    schema, name = table.split(".")
+    folder = lake_dir / schema / name
+    pattern = folder / ("*/data.parquet" if column else "data.parquet")
+    if not any(folder.glob("*/data.parquet" if column else "data.parquet")):
+        return int(con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0])
+    columns = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+            "ORDER BY column_index",
+            [schema, name],
+        ).fetchall()
+    ]
+    cols = ", ".join(q(c) for c in columns)
+    lake = (
+        f"SELECT {cols} FROM read_parquet(?, hive_partitioning = {'true' if column else 'false'})"
+    )
+    ((count,),) = con.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT {cols} FROM {q(table)} EXCEPT ALL {lake})) + "
+        f"(SELECT count(*) FROM ({lake} EXCEPT ALL SELECT {cols} FROM {q(table)}))",
+        [str(pattern), str(pattern)],
+    ).fetchall()
+    return int(count)

@@ -10,12 +10,14 @@ import duckdb
 import pytest
 
 from etl.config import QianhubSettings, WarehouseSettings
+from etl.flatten.qianhub import BATCH_ENTITIES
 from etl.pipeline import qianhub as pipeline
 from etl.qianhub.client import QianhubClient
 from etl.quality.qianhub import dayend_totals
 from etl.raw import RawStore
 from etl.simulator import DemoKeys, QianhubWorld
 from etl.warehouse import Warehouse, fingerprints
+from etl.warehouse.lake import lake_differences
 from tests.conftest import StartQianhub, qianhub_settings_for
 
 DAY = dt.date(2026, 11, 3)
@@ -107,11 +109,17 @@ def test_faults_end_with_the_same_tables_and_rejects_kept(
         rejects = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE raw_payload LIKE '{%') FROM meta.rejects"
         ).fetchall()[0]
+        lake = {
+            t: lake_differences(con, faulty.lake_dir, t, "business_date")
+            for spec in BATCH_ENTITIES
+            for t in spec.tables
+        }
         windows = con.execute(
             "SELECT count(*) FROM meta.loads "
             "WHERE status = 'committed' AND endpoint = 'batch-query'"
         ).fetchall()[0][0]
     assert rejects[0] > 0
+    assert set(lake.values()) == {0}
     assert rejects[0] == rejects[1]
     assert windows == 3
 
