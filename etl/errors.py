@@ -9,7 +9,8 @@
     │   ├── PermanentVendorError    never retried: the same request fails the same way
     │   │   ├── VendorAuthError     bad signature, unknown app
     │   │   └── VendorRequestError  bad parameters, other 4xx business errors
-    │   └── ResponseTooLarge        body over the configured cap: split the window instead
+    │   ├── ResponseTooLarge        body over the configured cap: split the window instead
+    │   └── QuotaExhausted          the daily call budget is spent: stop, resume tomorrow
     ├── RecordError                 one record failed validation (goes to meta.rejects)
     └── LoadError                   a load unit failed (names vendor, shop and window)
 
@@ -82,6 +83,11 @@ class VendorRequestError(PermanentVendorError):
 
 class ResponseTooLarge(VendorError):
     """The response passed the byte cap; the caller splits the request window."""
+
+
+class QuotaExhausted(VendorError):
+    """The vendor's daily call quota (as budgeted by us) is spent. Not retried today: the load
+    stops cleanly and says what is left to fetch; the next day's run resumes."""
 
 
 class RecordError(PosWarehouseError):
