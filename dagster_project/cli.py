@@ -22,7 +22,12 @@ from etl.business_day import date_range
 from etl.config import QianhubSettings, WarehouseSettings
 from etl.errors import ConfigError, PosWarehouseError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="pos-warehouse: load POS vendor APIs into DuckDB + Parquet through Dagster. "
+    "Settings come from the environment or .env (see .env.example).",
+)
 # Wide enough for the tables when output goes to a file or CI log rather than a terminal.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
