@@ -20,12 +20,15 @@ from etl.flatten.qianhub import BATCH_ENTITIES
 from etl.pipeline.qianhub import DayResult
 from etl.quality.checks import duplicate_keys, orphans
 from etl.quality.qianhub import UNIQUE_KEYS, dayend_totals
+from etl.sql_files import read_sql
 from etl.warehouse import Warehouse
 from etl.warehouse.connection import scalar
 
 
 def listed_shops(wh: Warehouse) -> list[int]:
-    rows = wh.con.execute("SELECT shop_id FROM qianhub.shops ORDER BY shop_id").fetchall()
+    """Shops in the newest committed ``list-shop`` load (a shop the vendor stopped listing
+    keeps its row in qianhub.shops but is no longer queried)."""
+    rows = wh.con.execute(read_sql("queries/qianhub_listed_shops.sql")).fetchall()
     return [int(r[0]) for r in rows]
 
 

@@ -86,6 +86,15 @@ def write_partition(
     return int(rows.num_rows)
 
 
+def remove_stale_temp_files(lake_dir: Path) -> int:
+    """Delete temp files a killed rewrite left behind. Only the process holding the DuckDB
+    write lock rewrites the lake, so at open time every temp file is stale."""
+    stale = list(lake_dir.rglob(".*.tmp")) if lake_dir.exists() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> int:
     """Rewrite every partition marked dirty; returns how many files were rewritten."""
     dirty = con.execute(

@@ -20,7 +20,7 @@ from etl.batch import EntitySpec, FlatBatch
 from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.warehouse.connection import apply_ddl, open_database
-from etl.warehouse.lake import mark_dirty, sync_lake
+from etl.warehouse.lake import mark_dirty, remove_stale_temp_files, sync_lake
 from etl.warehouse.meta import LoadUnit, record_load, record_rejects, utcnow
 from etl.warehouse.upsert import upsert_entity
 
@@ -60,6 +60,7 @@ class Warehouse:
             apply_ddl(con)
             warehouse = cls(con, settings.lake_dir)
             # Finish a lake rewrite an earlier process was killed in the middle of.
+            remove_stale_temp_files(settings.lake_dir)
             warehouse.sync_lake()
             yield warehouse
         finally:

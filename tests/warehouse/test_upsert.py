@@ -199,3 +199,22 @@ def test_rejects_are_kept_once_with_raw_payload(settings: WarehouseSettings) -> 
         settings, "SELECT record_key, shop_id, reason, raw_payload, times_seen FROM meta.rejects"
     ) == [("1", 10, "amount: not a number", '{"amount":"12.3.4"}', 2)]
     assert rows(settings, "SELECT count(*), min(status) FROM meta.loads") == [(2, "committed")]
+
+
+def test_interrupted_lake_rewrite_is_finished_on_next_open(settings: WarehouseSettings) -> None:
+    load(settings, batch((1, D1, 0, "10:00", "5.00", ["a"])))
+    target = settings.lake_dir / "t" / "parent" / f"business_date={D1}" / "data.parquet"
+    # A process killed after its commit but before the rewrite: file gone, mark left, temp debris.
+    target.unlink()
+    stale = target.with_name(".data.parquet.deadbeef.tmp")
+    stale.write_bytes(b"half a parquet file")
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(
+            "INSERT INTO meta.lake_dirty VALUES ('t.parent', 'business_date', ?, 'killed')",
+            [str(D1)],
+        )
+    with Warehouse.open(settings):
+        pass
+    assert not stale.exists()
+    assert pq.read_table(target).column("id").to_pylist() == [1]
+    assert rows(settings, "SELECT count(*) FROM meta.lake_dirty") == [(0,)]
