@@ -4,7 +4,9 @@ schedule launches, against the persistent instance that ``make ui`` shows."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,8 @@ import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
 
 from etl.config import WarehouseSettings
+
+log = logging.getLogger(__name__)
 
 INSTANCE_YAML = """\
 # Written by pos-warehouse. DuckDB takes one writer at a time: steps in the `duckdb` pool run
@@ -71,17 +75,54 @@ def _step_errors(result: dg.ExecuteInProcessResult) -> list[str]:
     return errors
 
 
+PID_TAG = "pos-warehouse/pid"
+HOST_TAG = "pos-warehouse/host"
+_ACTIVE = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the CLI runs whose process is gone (killed, crashed) and free their pool slots.
+
+    An in-process run killed mid-step keeps its ``duckdb`` pool slot claimed; with the pool
+    limited to 1, every later run would wait for it forever. Only runs this command started on
+    this host (pid tag) are touched, and only when that pid no longer exists.
+    """
+    released = []
+    host = socket.gethostname()
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=_ACTIVE, tags={HOST_TAG: host})):
+        pid = run.tags.get(PID_TAG)
+        if pid is None or not pid.isdigit() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, message=f"process {pid} died before the run finished")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
+
+
 def run_partitions(
     job: dg.JobDefinition, dates: list[dt.date], instance: dg.DagsterInstance
 ) -> list[PartitionOutcome]:
     outcomes = []
+    for run_id in release_dead_runs(instance):
+        log.warning("released run %s: its process died mid-run (pool slot freed)", run_id)
+    tags = {"source": "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
     for day in dates:
         key = day.isoformat()
         result = job.execute_in_process(
             partition_key=key,
             instance=instance,
             raise_on_error=False,
-            tags={"source": "cli"},
+            tags=tags,
             run_config=QUIET,
         )
         outcomes.append(PartitionOutcome(key, result.run_id, result.success, _step_errors(result)))
