@@ -1,5 +1,5 @@
 """Exact conversion of vendor JSON numbers to ``DECIMAL(18,2)`` money and ``DECIMAL(18,3)``
-quantities.
+quantities (or any other ``DECIMAL(p,s)`` through :func:`to_decimal`).
 
 The vendor writes Java ``double``s, so a price of 69.80 may arrive as ``69.80000000000001``.
 The rule: read the JSON text as a ``Decimal`` (never through a float), round it to the column's
@@ -28,12 +28,12 @@ PRECISION = 18
 
 _NULL = b"null"
 _NUMBER_START = frozenset(b"-0123456789")
-_QUANTUM = {scale: Decimal(1).scaleb(-scale) for scale in (MONEY_SCALE, QUANTITY_SCALE)}
 
 
 @lru_cache(maxsize=8192)
-def _parse(text: bytes, scale: int) -> Decimal:
-    """Exact value of one JSON number at ``scale``; ``ValueError`` says why it does not fit.
+def _parse(text: bytes, scale: int, precision: int) -> Decimal:
+    """Exact value of one JSON number in ``DECIMAL(precision, scale)``; ``ValueError`` says why
+    it does not fit.
 
     Cached: bills repeat the same few amounts (0, 1, list prices) many times.
     """
@@ -41,18 +41,21 @@ def _parse(text: bytes, scale: int) -> Decimal:
         raise ValueError(f"is not a JSON number: {text.decode('utf-8', 'replace')}")
     value = Decimal(text.decode("ascii"))
     try:
-        rounded = value.quantize(_QUANTUM[scale])
+        rounded = value.quantize(Decimal(1).scaleb(-scale))
     except InvalidOperation:  # more digits than the decimal context holds (e.g. 1e400)
         rounded = Decimal("Infinity")
-    if rounded.is_infinite() or (rounded and rounded.adjusted() >= PRECISION - scale):
-        raise ValueError(f"{text.decode()} does not fit DECIMAL({PRECISION},{scale})")
+    if rounded.is_infinite() or (rounded and rounded.adjusted() >= precision - scale):
+        raise ValueError(f"{text.decode()} does not fit DECIMAL({precision},{scale})")
     if rounded != value and abs(value - rounded) >= NOISE:
         raise ValueError(f"{text.decode()} has more than {scale} decimal places")
     return rounded
 
 
-def to_decimal(raw: msgspec.Raw, field: str, scale: int) -> Decimal | None:
-    """``raw`` (a JSON number or ``null``) as a Decimal with exactly ``scale`` places.
+def to_decimal(
+    raw: msgspec.Raw, field: str, scale: int, precision: int = PRECISION
+) -> Decimal | None:
+    """``raw`` (a JSON number or ``null``) as a Decimal with exactly ``scale`` places that fits
+    ``DECIMAL(precision, scale)``.
 
     Raises :class:`RecordError` naming ``field`` when the value is not a number or does not fit.
     """
@@ -60,7 +63,7 @@ def to_decimal(raw: msgspec.Raw, field: str, scale: int) -> Decimal | None:
     if text == _NULL:
         return None
     try:
-        return _parse(text, scale)
+        return _parse(text, scale, precision)
     except ValueError as exc:
         raise RecordError(f"{field} {exc}") from None
 
