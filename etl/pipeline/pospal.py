@@ -36,6 +36,7 @@ from etl.pospal.settings import PospalAccount
 from etl.raw import RawStore
 from etl.warehouse import LoadResult, LoadUnit, Warehouse
 from etl.warehouse.meta import utcnow
+from etl.warehouse.store import total_rows
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +68,7 @@ class AccountDayResult:
     quota_error: str | None = None
 
     def rows(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
-        for result in self.loaded.values():
-            for table, count in result.rows.items():
-                totals[table] = totals.get(table, 0) + count
-        return totals
+        return total_rows(self.loaded.values())
 
 
 def account_unit(account: PospalAccount) -> str:

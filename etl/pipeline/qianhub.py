@@ -28,6 +28,7 @@ from etl.qianhub.windows import fetch_windows
 from etl.raw import RawStore
 from etl.warehouse import LoadResult, LoadUnit, Warehouse
 from etl.warehouse.meta import utcnow
+from etl.warehouse.store import total_rows
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,7 @@ class DayResult:
     failures: list[ShopFailure] = field(default_factory=list)
 
     def rows(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
-        for result in self.loaded.values():
-            for table, count in result.rows.items():
-                totals[table] = totals.get(table, 0) + count
-        return totals
+        return total_rows(self.loaded.values())
 
     @property
     def rejects(self) -> int:

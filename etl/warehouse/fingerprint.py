@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from etl.warehouse.upsert import q
+from etl.warehouse.upsert import q, table_columns
 
 LINEAGE = (
     "load_id",
@@ -44,16 +44,7 @@ def tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[str
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> TableFingerprint:
-    schema, name = table.split(".")
-    columns = [
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
-            "ORDER BY column_index",
-            [schema, name],
-        ).fetchall()
-        if r[0] not in LINEAGE
-    ]
+    columns = [c for c in table_columns(con, table) if c not in LINEAGE]
     select = ", ".join(q(c) for c in columns)
     ((count, total, xor),) = con.execute(
         f"SELECT count(*), coalesce(sum(h::HUGEINT), 0), coalesce(bit_xor(h), 0) "

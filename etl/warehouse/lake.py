@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.warehouse.upsert import q
+from etl.warehouse.upsert import q, table_columns
 
 
 def partition_file(lake_dir: Path, table: str, column: str | None, value: str) -> Path:
@@ -120,15 +120,7 @@ def lake_differences(
     pattern = folder / ("*/data.parquet" if column else "data.parquet")
     if not any(folder.glob("*/data.parquet" if column else "data.parquet")):
         return int(con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0])
-    columns = [
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
-            "ORDER BY column_index",
-            [schema, name],
-        ).fetchall()
-    ]
-    cols = ", ".join(q(c) for c in columns)
+    cols = ", ".join(q(c) for c in table_columns(con, table))
     lake = (
         f"SELECT {cols} FROM read_parquet(?, hive_partitioning = {'true' if column else 'false'})"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,15 @@ class LoadResult:
     rejects: int = 0
     partitions: set[str] = field(default_factory=set)
     lake_files: int = 0
+
+
+def total_rows(results: Iterable[LoadResult]) -> dict[str, int]:
+    """Rows written per table, summed over several load units."""
+    totals: dict[str, int] = {}
+    for result in results:
+        for table, count in result.rows.items():
+            totals[table] = totals.get(table, 0) + count
+    return totals
 
 
 class Warehouse:

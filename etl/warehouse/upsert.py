@@ -46,7 +46,8 @@ def _newer(left: str, right: str, version: Sequence[str]) -> str:
     return " OR ".join(clauses) if clauses else "FALSE"
 
 
-def _target_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of a schema-qualified table, in table order."""
     schema, name = table.split(".")
     rows = con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
@@ -123,7 +124,7 @@ def _merge(
                 f"SELECT DISTINCT t.{q(part)} FROM {q(table)} t JOIN _winners w ON {join_key}",
             )
         con.execute(f"DELETE FROM {q(table)} t USING _winners w WHERE {join_key}")
-        columns = _target_columns(con, table)
+        columns = table_columns(con, table)
         select = ", ".join(
             "?" if c == "load_id" else "?" if c == "loaded_at" else f"s.{q(c)}" for c in columns
         )
