@@ -11,6 +11,7 @@ import dagster as dg
 
 from dagster_project.assets.qianhub_specs import (
     DAYEND_CHECK,
+    LAKE_CHECK,
     NO_ORPHANS_CHECK,
     TABLES,
     UNIQUE_KEYS_CHECK,
@@ -23,6 +24,7 @@ from etl.quality.qianhub import UNIQUE_KEYS, dayend_totals
 from etl.sql_files import read_sql
 from etl.warehouse import Warehouse
 from etl.warehouse.connection import scalar
+from etl.warehouse.lake import partition_differences
 
 
 def listed_shops(wh: Warehouse) -> list[int]:
@@ -87,6 +89,17 @@ def check_results(wh: Warehouse, day: dt.date) -> Iterator[dg.AssetCheckResult]:
         asset_key=NO_ORPHANS_CHECK.asset_key,
         passed=not any(orphan_counts.values()),
         metadata={t: n for t, n in orphan_counts.items()},
+    )
+    lake = {
+        table: partition_differences(wh.con, wh.lake_dir, table, "business_date", day.isoformat())
+        for spec in BATCH_ENTITIES
+        for table in spec.tables
+    }
+    yield dg.AssetCheckResult(
+        check_name=LAKE_CHECK.name,
+        asset_key=LAKE_CHECK.asset_key,
+        passed=not any(lake.values()),
+        metadata={f"{t} rows differing": n for t, n in lake.items()},
     )
     comparisons = dayend_totals(wh.con, day)
     mismatched = [c for c in comparisons if not c.matches]

@@ -60,4 +60,10 @@ DAYEND_CHECK = dg.AssetCheckSpec(
     description="Per shop: bill count and sum of paid equal the day-end report's `bill` and "
     "`cashierSum` for the business date.",
 )
-CHECK_SPECS = [UNIQUE_KEYS_CHECK, NO_ORPHANS_CHECK, DAYEND_CHECK]
+LAKE_CHECK = dg.AssetCheckSpec(
+    "lake_matches_duckdb",
+    asset=key("bills"),
+    description="Every QianHub table's Parquet partition for the business date holds exactly "
+    "the rows DuckDB holds (multiset comparison, lineage included).",
+)
+CHECK_SPECS = [UNIQUE_KEYS_CHECK, NO_ORPHANS_CHECK, DAYEND_CHECK, LAKE_CHECK]

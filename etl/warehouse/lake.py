@@ -130,3 +130,22 @@ def lake_differences(
         [str(pattern), str(pattern)],
     ).fetchall()
     return int(count)
+
+
+def partition_differences(
+    con: duckdb.DuckDBPyConnection, lake_dir: Path, table: str, column: str, value: str
+) -> int:
+    """Like :func:`lake_differences`, for one partition file only (cheap enough after every
+    load): rows of ``table`` with ``column = value`` against that partition's Parquet file."""
+    target = partition_file(lake_dir, table, column, value)
+    cols = ", ".join(q(c) for c in table_columns(con, table) if c != column)
+    ours = f"SELECT {cols} FROM {q(table)} WHERE {q(column)} = ?"
+    if not target.exists():
+        return int(con.execute(f"SELECT count(*) FROM ({ours})", [value]).fetchall()[0][0])
+    lake = f"SELECT {cols} FROM read_parquet(?)"
+    ((count,),) = con.execute(
+        f"SELECT (SELECT count(*) FROM ({ours} EXCEPT ALL {lake})) + "
+        f"(SELECT count(*) FROM ({lake} EXCEPT ALL {ours}))",
+        [value, str(target), str(target), value],
+    ).fetchall()
+    return int(count)

@@ -41,6 +41,7 @@ def test_asset_graph_snapshot() -> None:
     checks = sorted((c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys)
     assert checks == [
         ("qianhub/bill_details", "no_orphan_children"),
+        ("qianhub/bills", "lake_matches_duckdb"),
         ("qianhub/bills", "unique_keys"),
         ("qianhub/dayend_stats", "bill_totals_match_dayend"),
     ]

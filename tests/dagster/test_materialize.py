@@ -53,6 +53,7 @@ def test_partition_materialises_tables_and_checks(
         "unique_keys": True,
         "no_orphan_children": True,
         "bill_totals_match_dayend": True,
+        "lake_matches_duckdb": True,
     }
     with duckdb.connect(str(warehouse_settings.warehouse_path), read_only=True) as con:
         count = con.execute(

@@ -14,7 +14,7 @@ from etl.config import WarehouseSettings
 from etl.flatten.qianhub import BATCH_ENTITIES, flatten_batch_bodies
 from etl.simulator import QianhubWorld
 from etl.warehouse import LoadUnit, Warehouse
-from etl.warehouse.lake import lake_differences
+from etl.warehouse.lake import lake_differences, partition_differences
 
 DAY = dt.date(2026, 11, 5)
 ENCODE = msgspec.json.Encoder(decimal_format="number").encode
@@ -91,3 +91,9 @@ def test_lake_equals_duckdb_and_notices_a_difference(
         deleted = con.execute("SELECT count(*) FROM qianhub.bills").fetchall()[0][0]
         lake = warehouse_settings.lake_dir
         assert lake_differences(con, lake, "qianhub.bill_payments", "business_date") == deleted
+        day = DAY.isoformat()
+        assert (
+            partition_differences(con, lake, "qianhub.bill_payments", "business_date", day)
+            == deleted
+        )
+        assert partition_differences(con, lake, "qianhub.bills", "business_date", day) == 0
