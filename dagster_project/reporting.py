@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
 from etl.config import WarehouseSettings
 from etl.warehouse import fingerprints
-from etl.warehouse.connection import connected
 
 SCHEMAS = ("qianhub", "meta")
 
 
 def print_tables(console: Console, settings: WarehouseSettings) -> None:
-    with connected(settings.warehouse_path, memory_limit=settings.duckdb_memory_limit) as con:
+    if not settings.warehouse_path.exists():
+        console.print(f"no warehouse at {settings.warehouse_path} yet")
+        return
+    # Read-only: printing must neither create a database nor wait for a running load's lock.
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         prints = fingerprints(con, SCHEMAS)
     table = Table(title=f"Warehouse {settings.warehouse_path}")
     table.add_column("table")

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
 
+from etl import errors as project_errors
 from etl.config import WarehouseSettings
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,37 @@ class PartitionOutcome:
     errors: list[str] = field(default_factory=list)
 
 
-def _root_cause(error: SerializableErrorInfo | None) -> str:
-    """The innermost error: Dagster wraps ours in 'Error occurred while executing op'."""
-    if error is None:
-        return "unknown error"
-    while error.cause is not None:
+_OURS = {
+    name
+    for name, obj in vars(project_errors).items()
+    if isinstance(obj, type) and issubclass(obj, Exception)
+}
+_INTERRUPTS = {"KeyboardInterrupt", "DagsterExecutionInterruptedError", "InterruptException"}
+
+
+def _chain(error: SerializableErrorInfo | None) -> list[SerializableErrorInfo]:
+    chain = []
+    while error is not None:
+        chain.append(error)
         error = error.cause
-    return error.message.strip()
+    return chain
+
+
+def _root_cause(error: SerializableErrorInfo | None) -> str:
+    """Our own error in the chain (it names vendor, shop, window or variable), else the
+    innermost: Dagster wraps ours in 'Error occurred while executing op'."""
+    chain = _chain(error)
+    if not chain:
+        return "unknown error"
+    ours = [e for e in chain if e.cls_name in _OURS]
+    return (ours[0] if ours else chain[-1]).message.strip()
+
+
+def _interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    if result.dagster_run.status == dg.DagsterRunStatus.CANCELED:
+        return True
+    failures = [e.step_failure_data.error for e in result.all_events if e.is_step_failure]
+    return any(e.cls_name in _INTERRUPTS for f in failures for e in _chain(f))
 
 
 def _step_errors(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -126,4 +151,7 @@ def run_partitions(
             run_config=QUIET,
         )
         outcomes.append(PartitionOutcome(key, result.run_id, result.success, _step_errors(result)))
+        if _interrupted(result):
+            log.warning("interrupted during %s: not starting the remaining partitions", key)
+            break
     return outcomes

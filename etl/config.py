@@ -14,7 +14,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from etl.business_day import BusinessDayRule
@@ -27,9 +27,11 @@ def _env_names(model: type[BaseSettings], error: ValidationError) -> str:
     prefix = model.model_config.get("env_prefix", "")
     names = []
     for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else "?"
         reason = "missing" if item["type"] == "missing" else item["msg"]
-        names.append(f"{prefix}{field.upper()} ({reason})")
+        if not item["loc"]:  # a rule across fields: its message names them
+            names.append(f"{prefix}* ({reason})")
+            continue
+        names.append(f"{prefix}{str(item['loc'][0]).upper()} ({reason})")
     return ", ".join(names)
 
 
@@ -106,6 +108,15 @@ class QianhubSettings(BaseSettings):
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1, le=20)
     max_response_mb: float = Field(default=64.0, gt=0)
+
+    @model_validator(mode="after")
+    def _min_window_fits(self) -> QianhubSettings:
+        if self.min_window_minutes > self.window_hours * 60:
+            raise ValueError(
+                f"QIANHUB_MIN_WINDOW_MINUTES ({self.min_window_minutes}) is longer than "
+                f"QIANHUB_WINDOW_HOURS ({self.window_hours} h)"
+            )
+        return self
 
     @classmethod
     def from_env(cls, **overrides: Any) -> QianhubSettings:

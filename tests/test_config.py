@@ -66,3 +66,15 @@ def test_business_day_rule() -> None:
     assert date_range(dt.date(2026, 10, 31), dt.date(2026, 11, 2))[-1] == dt.date(2026, 11, 2)
     with pytest.raises(ConfigError):
         date_range(dt.date(2026, 11, 2), dt.date(2026, 11, 1))
+
+
+def test_min_window_longer_than_window_is_refused_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "QIANHUB_GATEWAY_URL": "http://127.0.0.1:9/gateway",
+        "QIANHUB_APP_ID": "1",
+        "QIANHUB_PRIVATE_KEY_FILE": "/k.pem",
+        "QIANHUB_WINDOW_HOURS": "0.1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=r"QIANHUB_MIN_WINDOW_MINUTES .* QIANHUB_WINDOW_HOURS"):
+        QianhubSettings.from_env()

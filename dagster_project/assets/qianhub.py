@@ -61,12 +61,15 @@ def build_qianhub_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsD
                 qianhub=qianhub.settings(),
                 settings=settings,
             )
-            yield from md.materializations(wh, result, settings.rule.window(day))
-            yield from md.check_results(wh, day)
+            if not result.failures:
+                yield from md.materializations(wh, result, settings.rule.window(day))
+                yield from md.check_results(wh, day)
+        # A partial day is not a materialized partition: backfills of missing ones retry it.
         if result.failures:
             raise dg.Failure(
                 description=md.failure_summary(result, len(shop_ids)),
-                metadata={"failed_shops": [f.shop_id for f in result.failures]},
+                # ids as text: the UI's JSON numbers are doubles
+                metadata={"failed_shops": [str(f.shop_id) for f in result.failures]},
             )
 
     return [shops, batch]

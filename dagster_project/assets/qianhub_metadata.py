@@ -25,6 +25,7 @@ from etl.sql_files import read_sql
 from etl.warehouse import Warehouse
 from etl.warehouse.connection import scalar
 from etl.warehouse.lake import partition_differences
+from etl.warehouse.upsert import q
 
 
 def listed_shops(wh: Warehouse) -> list[int]:
@@ -36,7 +37,9 @@ def listed_shops(wh: Warehouse) -> list[int]:
 
 def _partition_rows(wh: Warehouse, table: str, day: dt.date) -> int:
     return int(
-        scalar(wh.con, f'SELECT count(*) FROM qianhub."{table}" WHERE business_date = ?', [day])
+        scalar(
+            wh.con, f"SELECT count(*) FROM {q('qianhub.' + table)} WHERE business_date = ?", [day]
+        )
     )
 
 
@@ -110,7 +113,7 @@ def check_results(wh: Warehouse, day: dt.date) -> Iterator[dg.AssetCheckResult]:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "shops_compared": len(comparisons),
-            "shops_mismatched": [c.shop_id for c in mismatched],
+            "shops_mismatched": [str(c.shop_id) for c in mismatched],
             "paid_difference": {str(c.shop_id): str(c.paid_difference) for c in mismatched},
         },
     )

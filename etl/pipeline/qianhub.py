@@ -15,6 +15,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import duckdb
+
 from etl.config import QianhubSettings, WarehouseSettings
 from etl.errors import LoadError, PosWarehouseError
 from etl.flatten.qianhub import (
@@ -106,8 +108,10 @@ def load_shop_day(
     start, end = settings.rule.window(business_date)
     unit = LoadUnit(VENDOR, BATCH_ENDPOINT, shop_unit(shop_id), business_date, start, end)
     started_at = utcnow()
-    fetch = raw.start(VENDOR, BATCH_ENDPOINT, business_date.isoformat(), unit.unit, unit.load_id)
     try:
+        fetch = raw.start(
+            VENDOR, BATCH_ENDPOINT, business_date.isoformat(), unit.unit, unit.load_id
+        )
         bodies = []
         for window in fetch_windows(
             client,
@@ -121,7 +125,7 @@ def load_shop_day(
             fetch.add(window.begin, window.end, window.body)
             bodies.append(window.body)
         landed = fetch.complete()
-    except PosWarehouseError as exc:
+    except (PosWarehouseError, OSError) as exc:  # vendor errors and raw-landing disk errors
         warehouse.record_failure(unit, started_at, exc)
         raise LoadError(f"{unit.describe()}: fetch failed: {exc}") from exc
     batch = flatten_batch_bodies(bodies, settings.rule)
@@ -178,9 +182,11 @@ def load_day(
                 qianhub=qianhub,
                 settings=settings,
             )
-        except LoadError as exc:
+        except duckdb.InterruptException:
+            raise  # the operator stopped the run: do not go on with the next shop
+        except Exception as exc:  # one shop's failure of any kind must not stop the others
             log.error("shop %s business date %s failed: %s", shop_id, business_date, exc)
-            cause = exc.__cause__ or exc
+            cause = (exc.__cause__ or exc) if isinstance(exc, LoadError) else exc
             result.failures.append(
                 ShopFailure(shop_id, business_date, settings.rule.window(business_date), str(cause))
             )

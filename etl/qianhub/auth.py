@@ -3,7 +3,7 @@
 The gateway verifies ``X-QianHub-Sign`` with the public key the app registered. We serialise
 the body once, sign those bytes and send those bytes (re-serialising could reorder keys or
 change escapes and break the signature). The specs README's test vector is reproduced in
-``tests/qianhub/test_auth.py``.
+``tests/qianhub/test_qianhub_client.py``.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from etl.batch import Reject
 from etl.sql_files import read_sql, read_statements
+from etl.warehouse.upsert import unregister_quietly
 
 
 def new_load_id() -> str:
@@ -87,7 +88,7 @@ def record_rejects(
         for statement in read_statements("queries/meta_rejects_merge.sql"):
             con.execute(statement, [load_id, seen_at])
     finally:
-        con.unregister("stg_rejects")
+        unregister_quietly(con, ["stg_rejects"])
 
 
 def record_load(

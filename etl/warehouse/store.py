@@ -107,11 +107,14 @@ class Warehouse:
                 rejects=len(batch.rejects),
                 partitions=sorted(result.partitions),
             )
-            self.con.execute("COMMIT")
-        except Exception as exc:
-            self.con.execute("ROLLBACK")
+        except BaseException as exc:
+            self._rollback()
+            if not isinstance(exc, Exception):
+                raise  # KeyboardInterrupt / SystemExit: rolled back, stop everything
             self.record_failure(unit, started_at, exc)
             raise LoadError(f"{unit.describe()}: load rolled back: {exc}") from exc
+        # Outside the try: a COMMIT that fails has rolled back by itself and is the real error.
+        self.con.execute("COMMIT")
         result.lake_files = self.sync_lake()
         log.info(
             "loaded %s: %d records, %d rejects, rows %s",
@@ -121,6 +124,12 @@ class Warehouse:
             result.rows,
         )
         return result
+
+    def _rollback(self) -> None:
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            log.warning("rollback after a failed load raised; the transaction was already gone")
 
     def record_failure(self, unit: LoadUnit, started_at: dt.datetime, exc: BaseException) -> None:
         """Log a failed unit in meta.loads (its own transaction); never masks the real error."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import duckdb
@@ -83,9 +84,16 @@ def upsert_entity(
     try:
         _merge(con, spec, result, load_id=load_id, loaded_at=loaded_at)
     finally:
-        for table in spec.tables:
-            con.unregister(_stage_name(table))
+        unregister_quietly(con, [_stage_name(t) for t in spec.tables])
     return result
+
+
+def unregister_quietly(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Drop staging views. In a transaction DuckDB has already aborted this raises an error of
+    its own, which must not hide the one that aborted it: the caller rolls back anyway."""
+    for name in names:
+        with suppress(duckdb.Error):
+            con.unregister(name)
 
 
 def _merge(

@@ -5,9 +5,10 @@ SELECT
     s.shop_name,
     count(*) AS bills,
     sum(b.amount) AS gross,
-    sum(b.discount + b.promotion) AS discounts,
+    coalesce(sum(b.discount), 0) + coalesce(sum(b.promotion), 0) AS discounts,
     sum(b.paid) AS paid,
-    round(sum(b.paid) / count(*), 2) AS avg_bill,
+    -- An average is a statistic, not a ledger amount: DuckDB divides in DOUBLE; rounded to fen.
+    (sum(b.paid) / count(*))::DECIMAL(18, 2) AS avg_bill,
     count(*) FILTER (WHERE b.undo_index > 0) AS rechecked_out
 FROM qianhub.bills AS b
 LEFT JOIN qianhub.shops AS s USING (shop_id)

@@ -164,3 +164,26 @@ def test_failing_shop_does_not_stop_the_others(
     assert "window [2026-11-03 06:00:00, 2026-11-04 06:00:00)" in str(failure)
     assert "1003" in failure.error
     assert failed_logged == [("shop_id=999999", "failed")]
+
+
+def test_an_unexpected_error_in_one_shop_does_not_stop_the_others(
+    start_qianhub: StartQianhub, demo_keys: DemoKeys, warehouse_settings: WarehouseSettings
+) -> None:
+    qianhub = qianhub_settings_for(start_qianhub(), demo_keys)
+    raw = RawStore(warehouse_settings.raw_dir)
+    with (
+        QianhubClient.from_settings(qianhub, backoff_base=0.0) as client,
+        Warehouse.open(warehouse_settings) as wh,
+    ):
+        shops = pipeline.load_shops(client, wh, raw)
+        # A file where the first shop's raw folder must go: an OSError, not a vendor error.
+        blocked = raw.root / "qianhub" / "batch-query" / f"business_date={DAY}"
+        blocked.mkdir(parents=True)
+        (blocked / f"shop_id={shops[0]}").write_text("in the way")
+        result = pipeline.load_day(
+            client, wh, raw, shops, DAY, qianhub=qianhub, settings=warehouse_settings
+        )
+        logged = wh.con.execute("SELECT unit FROM meta.loads WHERE status = 'failed'").fetchall()
+    assert logged == [(f"shop_id={shops[0]}",)]
+    assert sorted(result.loaded) == shops[1:]
+    assert [f.shop_id for f in result.failures] == [shops[0]]

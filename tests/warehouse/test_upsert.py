@@ -218,3 +218,19 @@ def test_interrupted_lake_rewrite_is_finished_on_next_open(settings: WarehouseSe
     assert not stale.exists()
     assert pq.read_table(target).column("id").to_pylist() == [1]
     assert rows(settings, "SELECT count(*) FROM meta.lake_dirty") == [(0,)]
+
+
+def test_the_error_that_aborted_a_load_is_the_one_reported(settings: WarehouseSettings) -> None:
+    flat = batch((1, D1, 0, "10:00", "5.00", ["a"]))
+    with Warehouse.open(settings) as wh:
+        _create(wh)
+        wh.con.execute("ALTER TABLE t.child ALTER COLUMN note SET NOT NULL")
+        flat.tables["t.child"] = flat.tables["t.child"].set_column(
+            3, "note", pa.array([None], pa.string())
+        )
+        with pytest.raises(LoadError, match="NOT NULL constraint") as info:
+            wh.load(LoadUnit("test", "ep", "u", D1), flat, [SPEC])
+        logged = wh.con.execute("SELECT status, error FROM meta.loads").fetchall()
+    assert "transaction is aborted" not in str(info.value)
+    assert logged[0][0] == "failed"
+    assert "NOT NULL constraint" in logged[0][1]
