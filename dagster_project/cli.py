@@ -84,7 +84,7 @@ def load(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
 @app.command()
 def replay(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
     """Re-load landed raw pages into the warehouse without calling the vendor."""
-    from etl.pipeline.qianhub import landed_shops, replay_shop_day
+    from etl.pipeline.qianhub import landed_shops, replay_shop_day, replay_shops
     from etl.raw import RawStore
     from etl.warehouse import Warehouse
 
@@ -92,6 +92,7 @@ def replay(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
     raw = RawStore(settings.raw_dir)
     loaded = 0
     with Warehouse.open(settings) as wh:
+        replay_shops(wh, raw)
         for day in date_range(_date(start), _date(end)):
             for shop_id in landed_shops(raw, day):
                 result = replay_shop_day(wh, raw, shop_id, day, settings=settings)

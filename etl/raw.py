@@ -51,7 +51,7 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     if os.name != "posix":  # directories cannot be opened for fsync on Windows
         return
     fd = os.open(path, os.O_RDONLY)
@@ -68,7 +68,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _gzip(body: bytes) -> bytes:
@@ -232,6 +232,19 @@ class RawStore:
         folder.mkdir(parents=True, exist_ok=True)
         _write_atomic(target, _gzip(body))
         return target
+
+    def latest_landed(self, vendor: str, endpoint: str) -> tuple[Path, bytes] | None:
+        """The newest one-off body :meth:`land` wrote (names start with a sortable load id)."""
+        folder = self.root / _safe("vendor", vendor) / _safe("endpoint", endpoint)
+        newest = _latest_one_off(folder)
+        if newest is None:
+            return None
+        return newest, gzip.decompress(newest.read_bytes())
+
+
+def _latest_one_off(folder: Path) -> Path | None:
+    files = sorted(folder.glob("*.json.gz")) if folder.is_dir() else []
+    return files[-1] if files else None
 
 
 def _parse_dir(path: Path) -> tuple[dt.datetime | None, str]:

@@ -132,6 +132,18 @@ def load_shop_day(
     return warehouse.load(_with_raw(unit, landed.parent, raw), batch, BATCH_ENTITIES)
 
 
+def replay_shops(warehouse: Warehouse, raw: RawStore) -> list[int] | None:
+    """Re-load ``qianhub.shops`` from the newest landed ``list-shop`` body; None if none."""
+    landed = raw.latest_landed(VENDOR, SHOPS_ENDPOINT)
+    if landed is None:
+        return None
+    path, body = landed
+    unit = LoadUnit(VENDOR, SHOPS_ENDPOINT, "all", source="replay")
+    batch = flatten_shops(body)
+    warehouse.load(_with_raw(unit, path, raw), batch, [SHOPS_ENTITY])
+    return sorted(int(i) for i in batch.table("shops").column("shop_id").to_pylist())
+
+
 def replay_shop_day(
     warehouse: Warehouse,
     raw: RawStore,

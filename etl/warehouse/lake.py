@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from etl.raw import fsync_dir
 from etl.warehouse.upsert import q, table_columns
 
 
@@ -57,6 +58,8 @@ def _write_atomically(table: pa.Table, target: Path) -> None:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+        # The rename must be durable before meta.lake_dirty forgets the partition.
+        fsync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
 
