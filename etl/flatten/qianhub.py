@@ -135,7 +135,16 @@ def flatten_shops(body: bytes) -> FlatBatch:
         try:
             row = _shop_row(decode(_SHOP, raw, "shop"))
         except _BAD_INPUT as exc:
-            rejects.append(_reject(SHOPS_ENDPOINT, _reason(exc), raw, *_shop_context(raw)))
+            key, shop_id = _shop_context(raw)
+            if shop_id is None:
+                rejects.append(_reject(SHOPS_ENDPOINT, _reason(exc), raw, key, shop_id))
+                continue
+            # A bad descriptive field must not stop the shop's bills from loading: keep the id
+            # (other columns NULL) and the whole record, with the reason, in meta.rejects.
+            reason = f"kept shop_id only: {_reason(exc)}"
+            rejects.append(_reject(SHOPS_ENDPOINT, reason, raw, key, shop_id))
+            bare = (shop_id, *[None] * (len(SHOP_SCHEMAS["shops"].names) - 2))  # minus id, _rec
+            tables.commit({"shops": [bare]}, rec)
         else:
             tables.commit({"shops": [row]}, rec)
     return FlatBatch(tables=tables.tables(), rejects=rejects, records=len(shops))

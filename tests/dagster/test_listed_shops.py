@@ -31,3 +31,19 @@ def test_a_shop_no_longer_listed_is_not_queried(warehouse_settings: WarehouseSet
         assert listed_shops(wh) == [10, 12]
         kept = wh.con.execute("SELECT count(*) FROM qianhub.shops").fetchall()
     assert kept == [(3,)]
+
+
+def test_a_bad_descriptive_field_keeps_the_shop_listed(
+    warehouse_settings: WarehouseSettings,
+) -> None:
+    body = json.dumps(
+        {"shops": [{"shop_id": 10, "shop_name": "ok"}, {"shop_id": 11, "business_on": "2018/1/1"}]}
+    ).encode()
+    batch = flatten_shops(body)
+    with Warehouse.open(warehouse_settings) as wh:
+        wh.load(LoadUnit("qianhub", "list-shop", "all"), batch, [SHOPS_ENTITY])
+        assert listed_shops(wh) == [10, 11]
+        rejects = wh.con.execute("SELECT record_key, shop_id, reason FROM meta.rejects").fetchall()
+    ((key, shop_id, reason),) = rejects
+    assert (key, shop_id) == ("11", 11)
+    assert reason.startswith("kept shop_id only:") and "business_on" in reason

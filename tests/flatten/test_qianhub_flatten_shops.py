@@ -52,7 +52,7 @@ def test_doc_shop_and_the_optional_dates():
     assert batch.tables["shops"].schema == SHOP_SCHEMAS["shops"]
 
 
-def test_bad_shop_is_rejected_alone():
+def test_bad_shop_field_is_rejected_but_the_shop_id_kept():
     bad = '{"shop_id": 11, "business_on": "2018/1/1"}'
     body = ('{"shops": [' + json.dumps(DOC_SHOP) + ", " + bad + "]}").encode()
 
@@ -60,8 +60,18 @@ def test_bad_shop_is_rejected_alone():
 
     assert [
         (r.endpoint, r.reason, r.raw_payload, r.record_key, r.shop_id) for r in batch.rejects
-    ] == [("list-shop", "business_on '2018/1/1' is not a date 'yyyy-MM-dd'", bad, "11", 11)]
-    assert batch.tables["shops"].column("shop_id").to_pylist() == [10]
+    ] == [
+        (
+            "list-shop",
+            "kept shop_id only: business_on '2018/1/1' is not a date 'yyyy-MM-dd'",
+            bad,
+            "11",
+            11,
+        )
+    ]
+    shops = batch.tables["shops"]
+    assert shops.column("shop_id").to_pylist() == [10, 11]
+    assert shops.column("shop_name").to_pylist()[1] is None
 
 
 def test_body_without_a_shop_list_is_one_reject():
