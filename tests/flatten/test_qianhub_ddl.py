@@ -4,79 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from etl.batch import LINEAGE_COLUMNS, REC
+from etl.batch import REC
 from etl.business_day import BusinessDayRule
 from etl.flatten import BATCH_SCHEMAS, QIANHUB_ENTITIES, SHOP_SCHEMAS, flatten_batch_bodies
-from etl.sql_files import sql_dir
+from tests.ddl_contract import DdlContract
 
 SCHEMAS = BATCH_SCHEMAS | SHOP_SCHEMAS
 
 
-def qianhub_ddl() -> list[Path]:
-    return sorted((sql_dir() / "ddl").glob("1??_qianhub_*.sql"))
-
-
-def apply(connection: duckdb.DuckDBPyConnection) -> None:
-    for path in qianhub_ddl():
-        connection.execute(path.read_text(encoding="utf-8")).fetchall()
+CONTRACT = DdlContract("qianhub", "1", SCHEMAS)
 
 
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     """One in-memory warehouse for the module: the tests only read its catalog, or add rows."""
     connection = duckdb.connect(":memory:")
-    apply(connection)
+    CONTRACT.apply(connection)
     return connection
 
 
 def ddl_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, bool, str]]:
-    """(name, type, nullable, comment) of a qianhub table, in column order."""
-    return con.execute(
-        "SELECT column_name, data_type, is_nullable, coalesce(comment, '') FROM duckdb_columns() "
-        "WHERE schema_name = 'qianhub' AND table_name = ? ORDER BY column_index",
-        [table],
-    ).fetchall()
+    return CONTRACT.columns(con, table)
 
 
 def test_one_file_per_table_and_it_reapplies(con: duckdb.DuckDBPyConnection):
-    names = [p.name for p in qianhub_ddl()]
-    assert names[0] == "100_qianhub_schema.sql"
-    assert sorted(n.split("_qianhub_")[1].removesuffix(".sql") for n in names[1:]) == sorted(
-        SCHEMAS
-    )
-    apply(con)  # CREATE ... IF NOT EXISTS: a second run changes nothing
-    tables = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'qianhub'"
-    ).fetchall()
-    assert sorted(t for (t,) in tables) == sorted(SCHEMAS)
+    CONTRACT.check_one_file_per_table_and_reapply(con)
 
 
 def test_no_key_constraints(con: duckdb.DuckDBPyConnection):
-    """Uniqueness is proven by asset checks; DuckDB key indexes make delete + insert fragile."""
-    kinds = con.execute(
-        "SELECT DISTINCT constraint_type FROM duckdb_constraints() WHERE schema_name = 'qianhub'"
-    ).fetchall()
-    assert {k for (k,) in kinds} <= {"NOT NULL"}
+    CONTRACT.check_no_key_constraints(con)
 
 
 @pytest.mark.parametrize("table", sorted(SCHEMAS))
 def test_flatten_columns_equal_ddl_columns(table: str, con: duckdb.DuckDBPyConnection):
-    columns = ddl_columns(con, table)
-    names = [c[0] for c in columns]
-    assert names[-2:] == list(LINEAGE_COLUMNS)
-    assert SCHEMAS[table].names == [*names[:-2], REC]
-
-    # Same types, via DuckDB's own reading of the Arrow schema.
-    con.register("empty", SCHEMAS[table].empty_table())
-    arrow_types = [t for _, t, *_ in con.execute("DESCRIBE empty").fetchall()]
-    assert arrow_types == [c[1] for c in columns[:-2]] + ["BIGINT"]
-    # NOT NULL in the DDL exactly where the Arrow field is non-nullable.
-    assert [f.nullable for f in SCHEMAS[table]][:-1] == [c[2] for c in columns[:-2]]
+    CONTRACT.check_flatten_columns(con, table)
 
 
 @pytest.mark.parametrize("table", sorted(SCHEMAS))
