@@ -4,11 +4,24 @@ QianHub: :class:`QianhubWorld` (deterministic shops, bills, re-checkouts and rep
 :class:`QianhubSimulator` (the signed gateway over HTTP), :class:`FaultConfig` (what to break)
 and :func:`ensure_demo_keypair` (a key pair for local runs). ``python -m etl.simulator qianhub``
 serves it from the command line.
+
+Pospal: :class:`PospalWorld` (a chain of stores with late tickets, in-place re-checkouts,
+returns and online orders over a movable clock) and :class:`PospalSimulator` (the MD5-signed
+open API v1 with its daily quota); ``python -m etl.simulator pospal``.
 """
 
 from etl.simulator.counters import SimulatorStats
 from etl.simulator.faults import FaultConfig, FaultInjector, TransientFault, with_malformed
 from etl.simulator.keys import DemoKeys, ensure_demo_keypair
+from etl.simulator.pospal_api import HTTP_STATUS as POSPAL_HTTP_STATUS
+from etl.simulator.pospal_api import QUOTA_CODE as POSPAL_QUOTA_CODE
+from etl.simulator.pospal_api import PospalApi
+from etl.simulator.pospal_day import TicketHistory
+from etl.simulator.pospal_orders import OrderHistory
+from etl.simulator.pospal_plan import Rates as PospalRates
+from etl.simulator.pospal_server import PospalSimulator, PospalStats
+from etl.simulator.pospal_stores import Member, StoreProfile
+from etl.simulator.pospal_world import PospalWorld
 from etl.simulator.qianhub_common import (
     BOH_TYPES,
     CASHIER_FINISH,
@@ -32,15 +45,26 @@ __all__ = [
     "DOC_TEST_APP_ID",
     "DOC_TEST_PUBLIC_KEY",
     "HANDOVER_STAT",
+    "POSPAL_HTTP_STATUS",
+    "POSPAL_QUOTA_CODE",
     "WAIMAI_ORDER",
     "DemoKeys",
     "FaultConfig",
     "FaultInjector",
     "GatewayReply",
+    "Member",
+    "OrderHistory",
+    "PospalApi",
+    "PospalRates",
+    "PospalSimulator",
+    "PospalStats",
+    "PospalWorld",
     "QianhubGateway",
     "QianhubSimulator",
     "QianhubWorld",
     "SimulatorStats",
+    "StoreProfile",
+    "TicketHistory",
     "TransientFault",
     "ensure_demo_keypair",
     "with_malformed",

@@ -1,4 +1,5 @@
-"""``python -m etl.simulator qianhub --port 8765``: serve the simulated QianHub gateway.
+"""``python -m etl.simulator qianhub --port 8765``: serve the simulated QianHub gateway;
+``python -m etl.simulator pospal --port 8766``: the Pospal open API (:mod:`.pospal_cli`).
 
 Without ``--public-key-file`` a demo key pair is created once under ``--key-dir`` (default
 ``$POS_WAREHOUSE_HOME/simulator``) and reused; the three lines that point the loader at the
@@ -21,6 +22,8 @@ from etl.errors import ConfigError
 from etl.qianhub.auth import load_public_key
 from etl.simulator.faults import FaultConfig
 from etl.simulator.keys import ensure_demo_keypair
+from etl.simulator.pospal_cli import add_parser as add_pospal_parser
+from etl.simulator.pospal_cli import run as run_pospal
 from etl.simulator.qianhub_server import QianhubSimulator
 from etl.simulator.qianhub_world import QianhubWorld
 
@@ -48,12 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("POS_WAREHOUSE_BUSINESS_DAY_START", "06:00"),
         help="business day start HH:MM (default: $POS_WAREHOUSE_BUSINESS_DAY_START or 06:00)",
     )
+    add_pospal_parser(vendors)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.vendor == "pospal":
+        return run_pospal(args, parser)
     try:
         faults = FaultConfig.parse(args.faults)
         world = QianhubWorld(

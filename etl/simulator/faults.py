@@ -14,6 +14,9 @@ Two families, with different determinism on purpose:
   whose window is longer than ``oversize_over_hours`` with trailing whitespace up to
   ``oversize_bytes``: still valid JSON, too big for a client with a byte cap, so the loader
   must split the window.
+* ``duplicate`` (Pospal only) starts a chosen page of a cursor-paged query with the previous
+  page's last row again, chosen from the cursor and seed (see
+  :mod:`etl.simulator.pospal_paging`); nothing is skipped, one row arrives twice.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass, fields
 Record = dict[str, object]
 
 _ALIASES = {"5xx": "error_5xx"}
-_RATES = ("error_5xx", "drop", "timeout", "slow", "malformed")
+_RATES = ("error_5xx", "drop", "timeout", "slow", "malformed", "duplicate")
 TRANSIENT_KINDS = ("5xx", "drop", "timeout", "slow")
 MALFORMED_KINDS = ("amount", "cashier_on", "bill_id", "detail", "null")
 
@@ -44,6 +47,7 @@ class FaultConfig:
     timeout: float = 0.0
     slow: float = 0.0
     malformed: float = 0.0
+    duplicate: float = 0.0
     timeout_delay: float = 3.0
     slow_delay: float = 0.2
     oversize_over_hours: float | None = None
@@ -67,7 +71,7 @@ class FaultConfig:
     @classmethod
     def parse(cls, spec: str) -> FaultConfig:
         """Parse ``"5xx=0.05,drop=0.02,timeout=0.01,slow=0.05,malformed=0.01,
-        oversize_over_hours=6,oversize_bytes=2000000"`` (also ``timeout_delay``,
+        oversize_over_hours=6,oversize_bytes=2000000"`` (also ``duplicate``, ``timeout_delay``,
         ``slow_delay``, ``seed``). An empty spec or ``none`` means no faults."""
         spec = spec.strip()
         if spec.lower() in ("", "none"):
