@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from dotenv import load_dotenv
@@ -19,8 +19,12 @@ from rich.console import Console
 
 from dagster_project import reporting
 from etl.business_day import date_range
-from etl.config import QianhubSettings, WarehouseSettings
+from etl.config import WarehouseSettings
 from etl.errors import ConfigError, PosWarehouseError
+
+if TYPE_CHECKING:
+    from etl.raw import RawStore
+    from etl.warehouse import Warehouse
 
 app = typer.Typer(
     add_completion=False,
@@ -35,6 +39,11 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 class Vendor(StrEnum):
     qianhub = "qianhub"
+    pospal = "pospal"
+    all = "all"
+
+    def each(self) -> list[str]:
+        return ["qianhub", "pospal"] if self is Vendor.all else [self.value]
 
 
 def _date(text: str) -> dt.date:
@@ -56,48 +65,79 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @app.command()
 def load(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
-    """Materialise business-day partitions through Dagster; non-zero exit names what failed."""
-    from dagster_project.definitions import QIANHUB_JOB, build_definitions
-    from dagster_project.runner import instance_for, run_partitions
+    """Materialise business-day partitions through Dagster; non-zero exit names what failed.
+    Pospal runs one partition per business date and configured account."""
+    from dagster_project.definitions import build_definitions
+    from dagster_project.runner import instance_for
+    from dagster_project.vendors import check_settings, run_vendor
 
     try:
         dates = date_range(_date(start), _date(end))
         settings = WarehouseSettings.from_env()
-        QianhubSettings.from_env().private_key_file.resolve(strict=True)
-    except FileNotFoundError as exc:
-        raise _fail(f"QIANHUB_PRIVATE_KEY_FILE: no such file: {exc.filename}") from None
+        for name in vendor.each():
+            check_settings(name)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    job = build_definitions(settings).resolve_job_def(QIANHUB_JOB)
-    outcomes = run_partitions(job, dates, instance_for(settings))
-    failed = [o for o in outcomes if not o.success]
-    for outcome in outcomes:
-        state = "[green]ok[/]" if outcome.success else "[red]FAILED[/]"
-        console.print(f"{vendor.value} {outcome.partition_key}: {state} (run {outcome.run_id})")
-        for error in outcome.errors:
-            err.print(f"  {error}", highlight=False, markup=False)
+    defs = build_definitions(settings)
+    instance = instance_for(settings)
+    failed = total = 0
+    for name in vendor.each():
+        outcomes = run_vendor(name, defs, dates, instance)
+        total += len(outcomes)
+        failed += sum(not o.success for o in outcomes)
+        for outcome in outcomes:
+            state = "[green]ok[/]" if outcome.success else "[red]FAILED[/]"
+            console.print(f"{name} {outcome.label}: {state} (run {outcome.run_id})")
+            for error in outcome.errors:
+                err.print(f"  {error}", highlight=False, markup=False)
     if failed:
-        raise _fail(f"{len(failed)} of {len(outcomes)} partitions failed")
+        raise _fail(f"{failed} of {total} partitions failed")
     reporting.print_tables(console, settings)
+
+
+def _replay_qianhub(
+    wh: Warehouse, raw: RawStore, dates: list[dt.date], settings: WarehouseSettings
+) -> int:
+    from etl.pipeline.qianhub import landed_shops, replay_shop_day, replay_shops
+
+    loaded = 0
+    replay_shops(wh, raw)
+    for day in dates:
+        for shop_id in landed_shops(raw, day):
+            result = replay_shop_day(wh, raw, shop_id, day, settings=settings)
+            loaded += result is not None
+            console.print(f"qianhub {day} shop {shop_id}: replayed")
+    return loaded
+
+
+def _replay_pospal(
+    wh: Warehouse, raw: RawStore, dates: list[dt.date], settings: WarehouseSettings
+) -> int:
+    from etl.pipeline.pospal import landed_accounts, replay_account_day
+
+    loaded = 0
+    for day in dates:
+        for account in landed_accounts(raw, day):
+            units = replay_account_day(wh, raw, account, day, settings=settings)
+            loaded += bool(units)
+            console.print(f"pospal {day} account {account}: replayed {len(units)} units")
+    return loaded
 
 
 @app.command()
 def replay(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
     """Re-load landed raw pages into the warehouse without calling the vendor."""
-    from etl.pipeline.qianhub import landed_shops, replay_shop_day, replay_shops
     from etl.raw import RawStore
     from etl.warehouse import Warehouse
 
     settings = WarehouseSettings.from_env()
+    dates = date_range(_date(start), _date(end))
     raw = RawStore(settings.raw_dir)
+    replayers = {"qianhub": _replay_qianhub, "pospal": _replay_pospal}
     loaded = 0
     with Warehouse.open(settings) as wh:
-        replay_shops(wh, raw)
-        for day in date_range(_date(start), _date(end)):
-            for shop_id in landed_shops(raw, day):
-                result = replay_shop_day(wh, raw, shop_id, day, settings=settings)
-                loaded += result is not None
-                console.print(f"{vendor.value} {day} shop {shop_id}: replayed")
+        for name in vendor.each():
+            loaded += replayers[name](wh, raw, dates, settings)
     if not loaded:
         raise _fail(f"nothing landed under {settings.raw_dir} for {start}..{end}")
     reporting.print_tables(console, settings)
@@ -117,7 +157,8 @@ def demo(
         str, typer.Option(help="Simulator faults, e.g. '5xx=0.05,drop=0.02,malformed=0.01'.")
     ] = "5xx=0.03,drop=0.01,slow=0.02,malformed=0.01",
 ) -> None:
-    """Start the embedded QianHub simulator and load a few business days through Dagster."""
+    """Start the embedded QianHub and Pospal simulators and load a few business days of both
+    through Dagster."""
     from dagster_project.demo import run_demo
 
     code = run_demo(console, _date(start), days, faults)
@@ -128,7 +169,7 @@ def demo(
 def ui(
     port: Annotated[int, typer.Option(help="Dagster UI port.")] = 3000,
 ) -> None:
-    """Start `dagster dev` against the embedded simulator (click Materialize in the UI)."""
+    """Start `dagster dev` against the embedded simulators (click Materialize in the UI)."""
     from dagster_project.demo import run_ui
 
     raise typer.Exit(run_ui(console, port))

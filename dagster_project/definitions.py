@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.assets.pospal import build_pospal_assets
 from dagster_project.assets.qianhub import build_qianhub_assets
-from dagster_project.partitions import business_day_partitions
+from dagster_project.partitions import business_day_partitions, pospal_partitions
 from dagster_project.resources import default_resources
-from dagster_project.schedules import nightly_schedule
+from dagster_project.schedules import (
+    nightly_schedule,
+    pospal_accounts_sensor,
+    pospal_nightly_schedule,
+)
 from etl.config import WarehouseSettings
 
 QIANHUB_JOB = "qianhub_daily"
+POSPAL_JOB = "pospal_daily"
 
 
 def build_definitions(settings: WarehouseSettings | None = None) -> dg.Definitions:
@@ -24,10 +30,24 @@ def build_definitions(settings: WarehouseSettings | None = None) -> dg.Definitio
         description="One business day of every QianHub shop: shop list, bills, handover and "
         "day-end reports.",
     )
+    pospal_job = dg.define_asset_job(
+        POSPAL_JOB,
+        selection=dg.AssetSelection.groups("pospal"),
+        partitions_def=pospal_partitions(settings),
+        description="One business day of one Pospal account: pay methods, tickets, online "
+        "orders and the histories of the day's members.",
+    )
     return dg.Definitions(
-        assets=build_qianhub_assets(partitions),
-        jobs=[qianhub_job],
-        schedules=[nightly_schedule(qianhub_job, settings)],
+        assets=[
+            *build_qianhub_assets(partitions),
+            *build_pospal_assets(pospal_partitions(settings)),
+        ],
+        jobs=[qianhub_job, pospal_job],
+        schedules=[
+            nightly_schedule(qianhub_job, settings),
+            pospal_nightly_schedule(pospal_job, settings),
+        ],
+        sensors=[pospal_accounts_sensor],
         resources=default_resources(),
     )
 

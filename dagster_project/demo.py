@@ -1,6 +1,6 @@
-"""``pos-warehouse demo`` and ``ui``: the embedded QianHub simulator on 127.0.0.1 and the same
-Dagster job the schedule runs. Only these two commands ever point the loader at the simulator,
-and they do it for their own process alone."""
+"""``pos-warehouse demo`` and ``ui``: the embedded QianHub and Pospal simulators on 127.0.0.1
+and the same Dagster jobs the schedules run. Only these two commands ever point the loader at
+the simulators, and they do it for their own process alone."""
 
 from __future__ import annotations
 
@@ -9,16 +9,28 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from rich.console import Console
 from rich.table import Table
 
 from dagster_project import reporting
-from dagster_project.definitions import QIANHUB_JOB, build_definitions
-from dagster_project.runner import dagster_home, instance_for, run_partitions
+from dagster_project.definitions import build_definitions
+from dagster_project.partitions import register_pospal_accounts
+from dagster_project.runner import PartitionOutcome, dagster_home, instance_for
+from dagster_project.vendors import VENDORS, run_vendor
 from etl.config import WarehouseSettings
-from etl.simulator import FaultConfig, QianhubSimulator, QianhubWorld, ensure_demo_keypair
+from etl.pospal.settings import load_accounts
+from etl.simulator import (
+    FaultConfig,
+    PospalSimulator,
+    PospalWorld,
+    QianhubSimulator,
+    QianhubWorld,
+    ensure_demo_keypair,
+)
 from etl.sql_files import read_sql
 from etl.warehouse.connection import connected
 
@@ -40,6 +52,56 @@ def simulated_qianhub(
         }
 
 
+@contextmanager
+def simulated_pospal(
+    settings: WarehouseSettings, faults: str, as_of: dt.datetime | None = None
+) -> Iterator[dict[str, str]]:
+    """Run the Pospal simulator (three stores) and yield the POSPAL_* variables for it: an
+    accounts file whose keys come from environment variables, as in production, and a call
+    budget of the simulator's own (a fresh simulator is a fresh vendor day)."""
+    folder = settings.home / "simulator"
+    folder.mkdir(parents=True, exist_ok=True)
+    world = PospalWorld(rule=settings.rule, as_of=as_of)
+    env: dict[str, str] = {}
+    tables = []
+    with (
+        PospalSimulator(
+            world, accounts=world.accounts(), faults=FaultConfig.parse(faults)
+        ) as simulator,
+        TemporaryDirectory(prefix="pospal-budget-") as budget_dir,
+    ):
+        for store in world.stores():
+            key_var = f"POSPAL_DEMO_KEY_{store.index + 1}"
+            env[key_var] = store.app_key
+            tables.append(
+                f'[[accounts]]\nname = "store-{store.index + 1}"\nbase_url = "{simulator.url}"\n'
+                f'app_id = "{store.app_id}"\napp_key_env = "{key_var}"\n'
+            )
+        accounts_file = folder / "pospal-accounts.toml"
+        accounts_file.write_text("\n".join(tables), encoding="utf-8")
+        env.update(
+            {
+                "POSPAL_ACCOUNTS_FILE": str(accounts_file),
+                "POSPAL_BUDGET_FILE": str(Path(budget_dir) / "pospal-budget.sqlite"),
+                "POSPAL_TIMEOUT_SECONDS": "5",
+            }
+        )
+        yield env
+
+
+@contextmanager
+def simulated_vendors(
+    settings: WarehouseSettings, faults: str, as_of: dt.datetime | None = None
+) -> Iterator[dict[str, str]]:
+    """Both simulators; the variables of both, with any POSPAL_* setting of ours cleared."""
+    with ExitStack() as stack:
+        env = stack.enter_context(simulated_qianhub(settings, faults, as_of))
+        env.update(stack.enter_context(simulated_pospal(settings, faults, as_of)))
+        for name in ("POSPAL_BASE_URL", "POSPAL_APP_ID", "POSPAL_APP_KEY"):
+            os.environ.pop(name, None)
+        yield env
+
+
 def _print_query(
     console: Console, settings: WarehouseSettings, first: dt.date, last: dt.date
 ) -> None:
@@ -55,34 +117,49 @@ def _print_query(
     console.print(table)
 
 
+def _days_loaded(outcomes: list[PartitionOutcome], dates: list[dt.date]) -> int:
+    """Business days on which every partition of every vendor succeeded."""
+    failed = {o.label.split(" ")[0] for o in outcomes if not o.success}
+    return sum(day.isoformat() not in failed for day in dates)
+
+
 def run_demo(console: Console, start: dt.date, days: int, faults: str) -> int:
     settings = WarehouseSettings.from_env()
     dates = [start + dt.timedelta(days=i) for i in range(days)]
     console.print(f"demo: simulator faults {faults!r}; warehouse {settings.warehouse_path}")
     # The simulated clock stands at noon after the last demo day, so every run is identical.
     as_of = dt.datetime.combine(dates[-1] + dt.timedelta(days=1), dt.time(12, 0))
-    with simulated_qianhub(settings, faults, as_of) as env:
+    outcomes: list[PartitionOutcome] = []
+    with simulated_vendors(settings, faults, as_of) as env:
         os.environ.update(env)
-        job = build_definitions(settings).resolve_job_def(QIANHUB_JOB)
-        outcomes = run_partitions(job, dates, instance_for(settings))
-    for outcome in outcomes:
-        console.print(f"qianhub {outcome.partition_key}: {'ok' if outcome.success else 'FAILED'}")
-        for error in outcome.errors:
-            console.print(f"  {error}", markup=False, highlight=False)
+        defs = build_definitions(settings)
+        instance = instance_for(settings)
+        for vendor in VENDORS:
+            done = run_vendor(vendor, defs, dates, instance)
+            outcomes += done
+            for outcome in done:
+                state = "ok" if outcome.success else "FAILED"
+                console.print(f"{vendor} {outcome.label}: {state}")
+                for error in outcome.errors:
+                    console.print(f"  {error}", markup=False, highlight=False)
     reporting.print_tables(console, settings)
     _print_query(console, settings, dates[0], dates[-1])
-    failed = sum(not o.success for o in outcomes)
-    console.print(f"demo: {len(outcomes) - failed} of {len(outcomes)} business days loaded")
-    return 1 if failed else 0
+    loaded = _days_loaded(outcomes, dates)
+    console.print(f"demo: {loaded} of {len(dates)} business days loaded")
+    return 0 if loaded == len(dates) else 1
 
 
 def run_ui(console: Console, port: int) -> int:
     settings = WarehouseSettings.from_env()
-    with simulated_qianhub(settings, faults="") as env:
+    with simulated_vendors(settings, faults="") as env:
+        os.environ.update(env)
+        accounts = [account.name for account in load_accounts()]
+        register_pospal_accounts(instance_for(settings), accounts)
         env = {**os.environ, **env, "DAGSTER_HOME": str(dagster_home(settings))}
         console.print(
             f"Dagster UI on http://127.0.0.1:{port} (QianHub simulator at "
-            f"{env['QIANHUB_GATEWAY_URL']}); Ctrl-C stops both."
+            f"{env['QIANHUB_GATEWAY_URL']}, Pospal accounts in {env['POSPAL_ACCOUNTS_FILE']}); "
+            "Ctrl-C stops all."
         )
         command = [
             sys.executable,

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,14 @@ class PartitionOutcome:
     run_id: str
     success: bool
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """``2026-11-01`` or, for a date × account partition, ``2026-11-01 store-1``."""
+        if isinstance(self.partition_key, dg.MultiPartitionKey):
+            parts = self.partition_key.keys_by_dimension
+            return f"{parts['date']} {parts['account']}"
+        return str(self.partition_key)
 
 
 _OURS = {
@@ -135,14 +144,15 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 def run_partitions(
-    job: dg.JobDefinition, dates: list[dt.date], instance: dg.DagsterInstance
+    job: dg.JobDefinition, keys: Sequence[dt.date | str], instance: dg.DagsterInstance
 ) -> list[PartitionOutcome]:
+    """Run each partition (a business date, or a ``MultiPartitionKey``) in turn, in process."""
     outcomes = []
     for run_id in release_dead_runs(instance):
         log.warning("released run %s: its process died mid-run (pool slot freed)", run_id)
     tags = {"source": "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-    for day in dates:
-        key = day.isoformat()
+    for partition in keys:
+        key = partition.isoformat() if isinstance(partition, dt.date) else partition
         result = job.execute_in_process(
             partition_key=key,
             instance=instance,

@@ -1,15 +1,22 @@
 """Nightly load: yesterday's business day, plus a look-back re-load of the days before it
-(late data and re-checkouts change days that were already loaded)."""
+(late data and re-checkouts change days that were already loaded). Pospal runs one partition
+per configured account and day; its accounts are registered here and by the accounts sensor."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from dagster_project.partitions import POSPAL_ACCOUNTS, pospal_key, register_pospal_accounts
 from etl.config import WarehouseSettings
+from etl.errors import ConfigError
+from etl.pospal.settings import load_accounts
+
+ScheduleYield = Iterator[dg.RunRequest | dg.SkipReason]
 
 
 def lookback_partition_keys(business_day: dt.date, lookback_days: int) -> list[str]:
@@ -17,27 +24,79 @@ def lookback_partition_keys(business_day: dt.date, lookback_days: int) -> list[s
     return [(business_day - dt.timedelta(days=i)).isoformat() for i in range(lookback_days, -1, -1)]
 
 
+def _yesterday(context: dg.ScheduleEvaluationContext, settings: WarehouseSettings) -> dt.date:
+    scheduled = context.scheduled_execution_time
+    assert scheduled is not None
+    local = scheduled.astimezone(ZoneInfo(settings.timezone)).replace(tzinfo=None)
+    return settings.rule.business_date(local) - dt.timedelta(days=1)
+
+
+def _schedule_args(
+    job: dg.UnresolvedAssetJobDefinition, settings: WarehouseSettings, what: str
+) -> dict[str, Any]:
+    start = settings.rule.start
+    return dict(
+        name=f"{job.name}_nightly",
+        # One hour after the business day closes, in the shops' time zone.
+        cron_schedule=f"{start.minute} {(start.hour + 1) % 24} * * *",
+        job=job,
+        execution_timezone=settings.timezone,
+        description=f"Loads yesterday's business day{what} and re-loads the "
+        f"{settings.lookback_days} days before it (POS_WAREHOUSE_LOOKBACK_DAYS).",
+    )
+
+
 def nightly_schedule(
     job: dg.UnresolvedAssetJobDefinition, settings: WarehouseSettings
 ) -> dg.ScheduleDefinition:
-    start = settings.rule.start
-    # One hour after the business day closes, in the shops' time zone.
-    cron = f"{start.minute} {(start.hour + 1) % 24} * * *"
-
-    @dg.schedule(
-        name=f"{job.name}_nightly",
-        cron_schedule=cron,
-        job=job,
-        execution_timezone=settings.timezone,
-        description=f"Loads yesterday's business day and re-loads the {settings.lookback_days} "
-        "days before it (POS_WAREHOUSE_LOOKBACK_DAYS).",
-    )
-    def nightly(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
-        scheduled = context.scheduled_execution_time
-        assert scheduled is not None
-        local = scheduled.astimezone(ZoneInfo(settings.timezone)).replace(tzinfo=None)
-        yesterday = settings.rule.business_date(local) - dt.timedelta(days=1)
+    @dg.schedule(**_schedule_args(job, settings, ""))
+    def nightly(context: dg.ScheduleEvaluationContext) -> ScheduleYield:
+        yesterday = _yesterday(context, settings)
         for key in lookback_partition_keys(yesterday, settings.lookback_days):
             yield dg.RunRequest(run_key=f"{job.name}:{key}:{yesterday}", partition_key=key)
 
     return nightly
+
+
+def pospal_nightly_schedule(
+    job: dg.UnresolvedAssetJobDefinition, settings: WarehouseSettings
+) -> dg.ScheduleDefinition:
+    """One run per configured account and day, account by account, oldest day first."""
+
+    @dg.schedule(**_schedule_args(job, settings, " for every Pospal account"))
+    def nightly(context: dg.ScheduleEvaluationContext) -> ScheduleYield:
+        try:
+            names = [account.name for account in load_accounts()]
+        except ConfigError as exc:
+            yield dg.SkipReason(f"Pospal is not configured: {exc}")
+            return
+        register_pospal_accounts(context.instance, names)
+        yesterday = _yesterday(context, settings)
+        for name in names:
+            for day in lookback_partition_keys(yesterday, settings.lookback_days):
+                yield dg.RunRequest(
+                    run_key=f"{job.name}:{name}:{day}:{yesterday}",
+                    partition_key=pospal_key(day, name),
+                )
+
+    return nightly
+
+
+@dg.sensor(
+    name="pospal_accounts",
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Registers configured Pospal accounts (POSPAL_* or POSPAL_ACCOUNTS_FILE) as "
+    "partitions so they can be materialised from the UI; removes none.",
+)
+def pospal_accounts_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    try:
+        names = [account.name for account in load_accounts()]
+    except ConfigError as exc:
+        return dg.SkipReason(f"Pospal is not configured: {exc}")
+    assert POSPAL_ACCOUNTS.name is not None
+    known = set(context.instance.get_dynamic_partitions(POSPAL_ACCOUNTS.name))
+    new = [name for name in names if name not in known]
+    if not new:
+        return dg.SkipReason(f"all {len(names)} Pospal accounts are registered")
+    return dg.SensorResult(dynamic_partitions_requests=[POSPAL_ACCOUNTS.build_add_request(new)])

@@ -233,17 +233,20 @@ class RawStore:
         _write_atomic(target, _gzip(body))
         return target
 
-    def latest_landed(self, vendor: str, endpoint: str) -> tuple[Path, bytes] | None:
-        """The newest one-off body :meth:`land` wrote (names start with a sortable load id)."""
+    def latest_landed(
+        self, vendor: str, endpoint: str, prefix: str = ""
+    ) -> tuple[Path, bytes] | None:
+        """The newest one-off body :meth:`land` wrote whose name starts with ``prefix`` (after
+        the prefix, names start with a sortable load id)."""
         folder = self.root / _safe("vendor", vendor) / _safe("endpoint", endpoint)
-        newest = _latest_one_off(folder)
+        newest = _latest_one_off(folder, _safe("prefix", prefix) if prefix else "")
         if newest is None:
             return None
         return newest, gzip.decompress(newest.read_bytes())
 
 
-def _latest_one_off(folder: Path) -> Path | None:
-    files = sorted(folder.glob("*.json.gz")) if folder.is_dir() else []
+def _latest_one_off(folder: Path, prefix: str) -> Path | None:
+    files = sorted(folder.glob(f"{prefix}*.json.gz")) if folder.is_dir() else []
     return files[-1] if files else None
 
 

@@ -34,7 +34,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("QIANHUB_", "POS_WAREHOUSE_", "DAGSTER_HOME"))
+        if not k.startswith(("QIANHUB_", "POSPAL_", "POS_WAREHOUSE_", "DAGSTER_HOME"))
     }
     env["POS_WAREHOUSE_HOME"] = str(tmp_path / "home")
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])

@@ -5,7 +5,8 @@ followed verbatim, see :mod:`etl.pospal.pagination`), lands the pages raw and up
 ONE transaction: the day's tickets, then its online orders, then the cross-store history of the
 members seen in those tickets. Every HTTP attempt first takes a call from the persisted
 per-appId daily budget (300 a day, failed calls included); when it runs out the load stops at a
-unit boundary, nothing half-written, and says what is left to fetch.
+unit boundary, nothing half-written, and says what is left to fetch. Replay re-reads the
+newest complete raw landing of each unit instead of calling the vendor.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ from etl.warehouse.store import total_rows
 log = logging.getLogger(__name__)
 
 VENDOR = "pospal"
+PAY_METHODS_ENDPOINT = "queryAllPayMethod"
+TICKETS_ENDPOINT = "queryTicketPages"
+ORDERS_ENDPOINT = "queryOrderPages"
+HISTORY_ENDPOINT = "queryCustomerHistoryTicketsByUid"
 # A member whose history was loaded this recently for the same day is not asked again: the
 # nightly look-back re-loads four days and the quota is 300 calls a day.
 HISTORY_REFRESH = dt.timedelta(hours=20)
@@ -64,15 +69,30 @@ class AccountDayResult:
     account: str
     business_date: dt.date
     loaded: dict[str, LoadResult] = field(default_factory=dict)
+    # Parts done, in order: "pay methods", "tickets", "orders", "member histories".
+    finished: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     quota_error: str | None = None
 
     def rows(self) -> dict[str, int]:
         return total_rows(self.loaded.values())
 
+    @property
+    def rejects(self) -> int:
+        return sum(r.rejects for r in self.loaded.values())
 
-def account_unit(account: PospalAccount) -> str:
-    return f"account={account.name}"
+    @property
+    def complete(self) -> bool:
+        return self.quota_error is None
+
+
+def account_unit(account: PospalAccount | str) -> str:
+    name = account if isinstance(account, str) else account.name
+    return f"account={name}"
+
+
+def history_unit(account: PospalAccount | str, member: int) -> str:
+    return f"{account_unit(account)}+customer={member}"
 
 
 def _relative(path: Path, raw: RawStore) -> str:
@@ -95,25 +115,72 @@ def run_query(wh: Warehouse, raw: RawStore, query: PagedQuery) -> LoadResult:
             fetch.add(unit.window_start, unit.window_end, page.body)
             bodies.append(page.body)
         landed = fetch.complete().parent
-    except PosWarehouseError as exc:
+    except (PosWarehouseError, OSError) as exc:  # vendor errors and raw-landing disk errors
         wh.record_failure(unit, started_at, exc)
+        if isinstance(exc, OSError):
+            raise LoadError(f"{unit.describe()}: raw landing failed: {exc}") from exc
         raise
     unit = replace(unit, raw_path=_relative(landed, raw))
     return wh.load(unit, query.flatten(bodies), [query.entity])
+
+
+def _pay_methods_prefix(account: str) -> str:
+    return f"account={account}+"
+
+
+def _pay_method_names(batch: FlatBatch) -> dict[str, str]:
+    table = batch.table("pay_methods")
+    pairs = zip(table.column("code").to_pylist(), table.column("name").to_pylist(), strict=True)
+    return {str(code): str(name) for code, name in pairs if name is not None}
 
 
 def load_pay_methods(
     client: PospalClient, wh: Warehouse, raw: RawStore, account: PospalAccount
 ) -> dict[str, str]:
     """Fetch the store's payment methods (code -> name), land and upsert them."""
-    unit = LoadUnit(VENDOR, "queryAllPayMethod", account_unit(account))
+    unit = LoadUnit(VENDOR, PAY_METHODS_ENDPOINT, account_unit(account))
     body = client.pay_methods()
-    path = raw.land(VENDOR, unit.endpoint, f"{account.name}-{unit.load_id}", body)
+    name = _pay_methods_prefix(account.name) + unit.load_id
+    path = raw.land(VENDOR, unit.endpoint, name, body)
     batch = flatten_pay_methods(body, account=account.name)
     wh.load(replace(unit, raw_path=_relative(path, raw)), batch, [PAY_METHODS_ENTITY])
-    table = batch.table("pay_methods")
-    pairs = zip(table.column("code").to_pylist(), table.column("name").to_pylist(), strict=True)
-    return {str(code): str(name) for code, name in pairs if name is not None}
+    return _pay_method_names(batch)
+
+
+def _recently_loaded(wh: Warehouse, endpoint: str, unit: str) -> bool:
+    rows = wh.con.execute(
+        "SELECT count(*) FROM meta.loads WHERE vendor = ? AND endpoint = ? AND unit = ? "
+        "AND status = 'committed' AND finished_at > ?",
+        [VENDOR, endpoint, unit, utcnow() - HISTORY_REFRESH],
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def pay_methods_for(
+    client: PospalClient, wh: Warehouse, raw: RawStore, account: PospalAccount
+) -> dict[str, str]:
+    """The account's payment method names: from the warehouse when loaded in the last
+    ``HISTORY_REFRESH`` (the nightly look-back runs one partition per day and each call counts
+    against the quota), else fetched."""
+    if not _recently_loaded(wh, PAY_METHODS_ENDPOINT, account_unit(account)):
+        return load_pay_methods(client, wh, raw, account)
+    rows = wh.con.execute(
+        "SELECT code, name FROM pospal.pay_methods WHERE account = ? AND name IS NOT NULL",
+        [account.name],
+    ).fetchall()
+    return {str(code): str(name) for code, name in rows}
+
+
+def replay_pay_methods(wh: Warehouse, raw: RawStore, account: str) -> dict[str, str]:
+    """Re-load the account's newest landed pay-method list; {} when none was landed."""
+    landed = raw.latest_landed(VENDOR, PAY_METHODS_ENDPOINT, _pay_methods_prefix(account))
+    if landed is None:
+        return {}
+    path, body = landed
+    unit = LoadUnit(VENDOR, PAY_METHODS_ENDPOINT, account_unit(account), source="replay")
+    batch = flatten_pay_methods(body, account=account)
+    wh.load(replace(unit, raw_path=_relative(path, raw)), batch, [PAY_METHODS_ENTITY])
+    return _pay_method_names(batch)
 
 
 def members_to_refresh(wh: Warehouse, account: str, day: dt.date) -> list[int]:
@@ -130,6 +197,34 @@ def members_to_refresh(wh: Warehouse, account: str, day: dt.date) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+Flatten = Callable[[list[bytes]], FlatBatch]
+
+
+def _flattener(
+    endpoint: str,
+    account: str,
+    settings: WarehouseSettings,
+    pay_methods: dict[str, str],
+    member: int | None = None,
+) -> tuple[Flatten, EntitySpec]:
+    """How one endpoint's pages become rows: the same for a load and a replay."""
+    rule = settings.rule
+    if endpoint == TICKETS_ENDPOINT:
+        return (
+            lambda bodies: flatten_ticket_pages(
+                bodies, rule, account=account, pay_methods=pay_methods
+            ),
+            TICKETS_ENTITY,
+        )
+    if endpoint == ORDERS_ENDPOINT:
+        return (lambda bodies: flatten_order_pages(bodies, rule, account=account), ORDERS_ENTITY)
+    assert endpoint == HISTORY_ENDPOINT and member is not None
+    return (
+        lambda bodies: flatten_customer_history(bodies, rule, account=account, customer_uid=member),
+        CUSTOMER_TICKETS_ENTITY,
+    )
+
+
 def _queries(
     client: PospalClient,
     account: PospalAccount,
@@ -139,44 +234,33 @@ def _queries(
 ) -> list[PagedQuery]:
     start, end = settings.rule.window(day)
     unit = account_unit(account)
-    rule = settings.rule
-    return [
-        PagedQuery(
-            "tickets",
-            LoadUnit(VENDOR, "queryTicketPages", unit, day, start, end),
-            lambda: client.ticket_pages(start, end),
-            lambda bodies: flatten_ticket_pages(
-                bodies, rule, account=account.name, pay_methods=pay_methods
-            ),
-            TICKETS_ENTITY,
-        ),
-        PagedQuery(
-            "orders",
-            LoadUnit(VENDOR, "queryOrderPages", unit, day, start, end),
-            lambda: client.order_pages(start, end),
-            lambda bodies: flatten_order_pages(bodies, rule, account=account.name),
-            ORDERS_ENTITY,
-        ),
-    ]
+    pages = {
+        TICKETS_ENDPOINT: lambda: client.ticket_pages(start, end),
+        ORDERS_ENDPOINT: lambda: client.order_pages(start, end),
+    }
+    queries = []
+    for name, endpoint in (("tickets", TICKETS_ENDPOINT), ("orders", ORDERS_ENDPOINT)):
+        flatten, entity = _flattener(endpoint, account.name, settings, pay_methods)
+        load_unit = LoadUnit(VENDOR, endpoint, unit, day, start, end)
+        queries.append(PagedQuery(name, load_unit, pages[endpoint], flatten, entity))
+    return queries
 
 
 def _history_query(
     client: PospalClient,
     account: PospalAccount,
     day: dt.date,
-    rule_settings: WarehouseSettings,
+    settings: WarehouseSettings,
     member: int,
 ) -> PagedQuery:
-    start, end = rule_settings.rule.window(day)
-    unit = f"{account_unit(account)}+customer={member}"
+    start, end = settings.rule.window(day)
+    flatten, entity = _flattener(HISTORY_ENDPOINT, account.name, settings, {}, member)
     return PagedQuery(
         f"customer {member}",
-        LoadUnit(VENDOR, "queryCustomerHistoryTicketsByUid", unit, day, start, end),
+        LoadUnit(VENDOR, HISTORY_ENDPOINT, history_unit(account, member), day, start, end),
         lambda: client.customer_history(member, start, end, all_stores=True),
-        lambda bodies: flatten_customer_history(
-            bodies, rule_settings.rule, account=account.name, customer_uid=member
-        ),
-        CUSTOMER_TICKETS_ENTITY,
+        flatten,
+        entity,
     )
 
 
@@ -196,18 +280,20 @@ def load_account_day(
     Any other failure raises :class:`LoadError` naming account, business date and window.
     """
     result = AccountDayResult(account.name, day)
-    pending = [q.name for q in _queries(client, account, day, settings, pay_methods)]
+    queries = _queries(client, account, day, settings, pay_methods)
+    pending = [q.name for q in queries] + ["member histories"]
     try:
-        for query in _queries(client, account, day, settings, pay_methods):
+        for query in queries:
             result.loaded[query.name] = run_query(wh, raw, query)
+            result.finished.append(query.name)
             pending.remove(query.name)
         members = members_to_refresh(wh, account.name, day)
-        pending.append(f"history of {len(members)} members")
         for i, member in enumerate(members):
             pending[-1] = f"history of {len(members) - i} members"
             query = _history_query(client, account, day, settings, member)
             result.loaded[query.name] = run_query(wh, raw, query)
         pending.pop()
+        result.finished.append("member histories")
     except QuotaExhausted as exc:
         result.left = pending
         result.quota_error = str(exc)
@@ -230,14 +316,61 @@ def load_days(
     *,
     settings: WarehouseSettings,
 ) -> list[AccountDayResult]:
-    """Pay methods once, then each business date; stops at the first date the quota cut."""
-    pay_methods = load_pay_methods(client, wh, raw, account)
+    """Pay methods (unless fresh), then each business date; stops at the first date the quota
+    cut, whose result says what is left."""
+    days = list(days)
+    try:
+        pay_methods = pay_methods_for(client, wh, raw, account)
+    except QuotaExhausted as exc:
+        left = ["pay methods", "tickets", "orders", "member histories"]
+        return [AccountDayResult(account.name, days[0], left=left, quota_error=str(exc))]
+    except PosWarehouseError as exc:
+        raise LoadError(f"pospal account {account.name}, {PAY_METHODS_ENDPOINT}: {exc}") from exc
     results = []
     for day in days:
         outcome = load_account_day(
             client, wh, raw, account, day, settings=settings, pay_methods=pay_methods
         )
+        outcome.finished.insert(0, "pay methods")
         results.append(outcome)
         if outcome.quota_error:
             break
     return results
+
+
+def landed_accounts(raw: RawStore, day: dt.date) -> list[str]:
+    """Accounts with a complete raw landing of their tickets for a business date."""
+    units = raw.units(VENDOR, TICKETS_ENDPOINT, day.isoformat())
+    return [u.removeprefix("account=") for u in units if u.startswith("account=")]
+
+
+def replay_account_day(
+    wh: Warehouse, raw: RawStore, account: str, day: dt.date, *, settings: WarehouseSettings
+) -> dict[str, LoadResult]:
+    """Re-load an account's business date from its newest complete raw landings, in load
+    order (pay methods, tickets, orders, member histories); no vendor call."""
+    pay_methods = replay_pay_methods(wh, raw, account)
+    partition = day.isoformat()
+    start, end = settings.rule.window(day)
+    units: list[tuple[str, str, int | None]] = [
+        (TICKETS_ENDPOINT, account_unit(account), None),
+        (ORDERS_ENDPOINT, account_unit(account), None),
+    ]
+    prefix = account_unit(account) + "+customer="
+    units += [
+        (HISTORY_ENDPOINT, unit, int(unit.removeprefix(prefix)))
+        for unit in raw.units(VENDOR, HISTORY_ENDPOINT, partition)
+        if unit.startswith(prefix)
+    ]
+    loaded: dict[str, LoadResult] = {}
+    for endpoint, unit_name, member in units:
+        landed = raw.latest(VENDOR, endpoint, partition, unit_name)
+        if landed is None:
+            continue
+        flatten, entity = _flattener(endpoint, account, settings, pay_methods, member)
+        unit = LoadUnit(VENDOR, endpoint, unit_name, day, start, end, source="replay")
+        unit = replace(unit, raw_path=_relative(landed.path, raw))
+        loaded[unit_name if member else endpoint] = wh.load(
+            unit, flatten(list(landed.bodies())), [entity]
+        )
+    return loaded

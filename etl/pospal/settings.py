@@ -77,6 +77,9 @@ class PospalTuning(BaseSettings):
     max_response_mb: float = Field(default=64.0, gt=0)
     # Error codes that mean "quota spent"; no public source shows the real one (JSON list).
     quota_codes: frozenset[int] = frozenset({1035})
+    # Where the calls spent per appId and day are counted; default
+    # $POS_WAREHOUSE_HOME/pospal-budget.sqlite. Share it between everything using the appIds.
+    budget_file: Path | None = None
 
     @model_validator(mode="after")
     def _reserve_below_quota(self) -> PospalTuning:

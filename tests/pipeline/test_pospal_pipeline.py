@@ -131,7 +131,7 @@ def test_quota_cut_stops_cleanly_and_the_next_run_finishes(
     # pay methods (1) + 3 ticket pages: the quota runs out before the orders query.
     (cut,) = run(warehouse_settings, ScriptedPospal(_tickets(250), quota=4))
     assert cut.quota_error is not None
-    assert cut.left == ["orders"]
+    assert cut.left == ["orders", "member histories"]
     assert list(cut.loaded) == ["tickets"]
     (finished,) = run(warehouse_settings, ScriptedPospal(_tickets(250), quota=100))
     assert finished.left == []
@@ -142,7 +142,7 @@ def test_quota_cut_inside_a_page_sequence_writes_nothing_of_it(
     warehouse_settings: WarehouseSettings,
 ) -> None:
     (cut,) = run(warehouse_settings, ScriptedPospal(_tickets(250), quota=2))
-    assert cut.left == ["tickets", "orders"]
+    assert cut.left == ["tickets", "orders", "member histories"]
     with duckdb.connect(str(warehouse_settings.warehouse_path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM pospal.tickets").fetchall() == [(0,)]
         failed = con.execute(

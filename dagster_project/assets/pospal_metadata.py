@@ -1,0 +1,134 @@
+"""Metadata and check results for the Pospal assets: row counts, rejects, window, quota use,
+preview. Never secrets: only warehouse contents, counts and the account's name and appId."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+
+from dagster_project.assets.pospal_specs import (
+    LAKE_CHECK,
+    NO_ORPHANS_CHECK,
+    QUERY_TABLES,
+    UNIQUE_KEYS_CHECK,
+    VOIDS_RETURNS_CHECK,
+    key,
+)
+from etl.flatten.pospal import POSPAL_ENTITIES
+from etl.pipeline.pospal import AccountDayResult
+from etl.pospal.budget import CallBudget
+from etl.pospal.settings import PospalAccount
+from etl.quality.checks import duplicate_keys, orphans
+from etl.quality.pospal import UNIQUE_KEYS, voids_returns_problems
+from etl.warehouse import Warehouse
+from etl.warehouse.connection import scalar
+from etl.warehouse.lake import partition_differences
+from etl.warehouse.upsert import q
+
+
+def quota_metadata(budget: CallBudget, account: PospalAccount, used_before: int) -> dict[str, Any]:
+    """The account's calls today (vendor day, Asia/Shanghai) and what this run spent."""
+    used = budget.used(account.app_id)
+    return {
+        "quota_calls_this_run": used - used_before,
+        "quota_used_today": used,
+        "quota_remaining_today": budget.remaining(account.app_id),
+        "quota_daily_limit": budget.limit,
+    }
+
+
+def _rows(wh: Warehouse, table: str, account: str, day: dt.date) -> int:
+    where = "account = ?" + ("" if table == "pay_methods" else " AND business_date = ?")
+    params: list[object] = [account] if table == "pay_methods" else [account, day]
+    return int(scalar(wh.con, f"SELECT count(*) FROM {q('pospal.' + table)} WHERE {where}", params))
+
+
+def _preview(wh: Warehouse, account: str, day: dt.date) -> str:
+    rows = wh.con.execute(
+        "SELECT sn, uid::VARCHAR, ticket_time, ticket_type, is_void, total_amount "
+        "FROM pospal.tickets WHERE account = ? AND business_date = ? "
+        "ORDER BY ticket_time DESC, sn LIMIT 5",
+        [account, day],
+    ).fetchall()
+    lines = [
+        "| sn | uid | ticket_time | ticket_type | is_void | total_amount |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def materializations(
+    wh: Warehouse,
+    result: AccountDayResult,
+    window: tuple[dt.datetime, dt.datetime],
+    quota: dict[str, Any],
+) -> Iterator[dg.MaterializeResult[Any]]:
+    """One result per table whose query finished (all of them unless the quota cut the run)."""
+    written = result.rows()
+    day, account = result.business_date, result.account
+    for query in result.finished:
+        for table in QUERY_TABLES[query]:
+            metadata: dict[str, Any] = {
+                "rows_in_partition": _rows(wh, table, account, day),
+                "rows_written": written.get(f"pospal.{table}", 0),
+                "window": f"({window[0]:%Y-%m-%d %H:%M:%S}, {window[1]:%Y-%m-%d %H:%M:%S}] "
+                "store-local",
+            }
+            if table == "tickets":
+                metadata["rejects"] = result.rejects
+                metadata["preview"] = dg.MetadataValue.md(_preview(wh, account, day))
+                metadata.update(quota)
+            yield dg.MaterializeResult(asset_key=key(table), metadata=metadata)
+
+
+def check_results(wh: Warehouse, day: dt.date) -> Iterator[dg.AssetCheckResult]:
+    dupes = duplicate_keys(wh.con, UNIQUE_KEYS, business_date=day)
+    yield dg.AssetCheckResult(
+        check_name=UNIQUE_KEYS_CHECK.name,
+        asset_key=UNIQUE_KEYS_CHECK.asset_key,
+        passed=not any(dupes.values()),
+        metadata=dict(dupes),
+    )
+    orphan_counts: dict[str, int] = {}
+    for spec in POSPAL_ENTITIES:
+        if spec.partition_column is not None:
+            orphan_counts.update(orphans(wh.con, spec, business_date=day))
+    yield dg.AssetCheckResult(
+        check_name=NO_ORPHANS_CHECK.name,
+        asset_key=NO_ORPHANS_CHECK.asset_key,
+        passed=not any(orphan_counts.values()),
+        metadata=orphan_counts,
+    )
+    problems = voids_returns_problems(wh.con, day)
+    yield dg.AssetCheckResult(
+        check_name=VOIDS_RETURNS_CHECK.name,
+        asset_key=VOIDS_RETURNS_CHECK.asset_key,
+        passed=not any(problems.values()),
+        metadata=problems,
+    )
+    lake = {
+        table: partition_differences(wh.con, wh.lake_dir, table, "business_date", day.isoformat())
+        for spec in POSPAL_ENTITIES
+        if spec.partition_column is not None
+        for table in spec.tables
+    }
+    yield dg.AssetCheckResult(
+        check_name=LAKE_CHECK.name,
+        asset_key=LAKE_CHECK.asset_key,
+        passed=not any(lake.values()),
+        metadata={f"{t} rows differing": n for t, n in lake.items()},
+    )
+
+
+def quota_summary(result: AccountDayResult) -> str:
+    return (
+        f"Pospal account {result.account}, business date {result.business_date}: the daily "
+        f"call quota is spent ({result.quota_error}). Landed: "
+        f"{', '.join(result.loaded) or 'nothing'}; left to fetch: {', '.join(result.left)}. "
+        "Nothing is half-written; re-run this partition after the vendor's midnight "
+        "(Asia/Shanghai) and it finishes."
+    )
