@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest ui lock clean simulator
+.PHONY: venv demo test lint typecheck pytest ui lock clean simulator simulator-pospal
 
 venv: $(STAMP)
 
@@ -37,6 +37,9 @@ ui: $(STAMP)
 
 simulator: $(STAMP)
 	$(BIN)/python -m etl.simulator qianhub --port 8765
+
+simulator-pospal: $(STAMP)
+	$(BIN)/python -m etl.simulator pospal --port 8766
 
 # Maintainers only: needs network access to PyPI and uv (pip install uv).
 lock:

@@ -102,14 +102,17 @@ def simulated_vendors(
         yield env
 
 
+DEMO_QUERIES = ("queries/demo_daily_sales.sql", "queries/demo_pospal_daily_sales.sql")
+
+
 def _print_query(
-    console: Console, settings: WarehouseSettings, first: dt.date, last: dt.date
+    console: Console, settings: WarehouseSettings, query: str, first: dt.date, last: dt.date
 ) -> None:
     with connected(settings.warehouse_path) as con:
-        cursor = con.execute(read_sql("queries/demo_daily_sales.sql"), [first, last])
+        cursor = con.execute(read_sql(query), [first, last])
         names = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
-    table = Table(title="Analyst query: sql/queries/demo_daily_sales.sql")
+    table = Table(title=f"Analyst query: sql/{query}")
     for name in names:
         table.add_column(name)
     for row in rows:
@@ -143,7 +146,8 @@ def run_demo(console: Console, start: dt.date, days: int, faults: str) -> int:
                 for error in outcome.errors:
                     console.print(f"  {error}", markup=False, highlight=False)
     reporting.print_tables(console, settings)
-    _print_query(console, settings, dates[0], dates[-1])
+    for query in DEMO_QUERIES:
+        _print_query(console, settings, query, dates[0], dates[-1])
     loaded = _days_loaded(outcomes, dates)
     console.print(f"demo: {loaded} of {len(dates)} business days loaded")
     return 0 if loaded == len(dates) else 1
