@@ -175,6 +175,54 @@ def ui(
     raise typer.Exit(run_ui(console, port))
 
 
+@app.command()
+def webhook(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8780,
+) -> None:
+    """Receive Pospal pushes at POST /pospal/push (GET /healthz) for every configured account;
+    each is stored durably before the 200. Put it behind a TLS reverse proxy (README)."""
+    from etl.webhook.server import serve
+
+    serve(host, port, WarehouseSettings.from_env())
+
+
+pospal_app = typer.Typer(no_args_is_help=True, help="Pospal account tools.")
+app.add_typer(pospal_app, name="pospal")
+
+
+class PushUrlAction(StrEnum):
+    show = "show"
+    set = "set"
+
+
+@pospal_app.command("push-url")
+def push_url(
+    action: Annotated[PushUrlAction, typer.Argument(help="show: where pushes go; set: change it.")],
+    url: Annotated[str | None, typer.Argument(help="For set: the public https URL.")] = None,
+    account: Annotated[
+        str | None, typer.Option("--account", help="One account (default: every one).")
+    ] = None,
+) -> None:
+    """Show or set where Pospal pushes each account's notifications (queryPushUrl /
+    updatePushUrl; each call counts against the account's daily quota)."""
+    from dagster_project.resources import PospalResource
+    from etl.pospal.push_url import push_url_of, set_push_url
+
+    if action is PushUrlAction.set and not url:
+        raise _fail("set needs the URL, e.g. https://etl.example.com/pospal/push")
+    resource = PospalResource()
+    settings = WarehouseSettings.from_env()
+    accounts = [resource.account(account)] if account else resource.accounts()
+    budget = resource.budget(settings)
+    for one in accounts:
+        with resource.get_client(one, budget) as client:
+            if action is PushUrlAction.set:
+                assert url is not None
+                set_push_url(client, url)
+            console.print(f"pospal {one.name}: {push_url_of(client)}", highlight=False)
+
+
 def main() -> None:
     load_dotenv(".env", override=False)
     logging.basicConfig(

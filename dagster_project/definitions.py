@@ -6,14 +6,12 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.assets.pospal import build_pospal_assets
+from dagster_project.assets.pospal_push import PUSH_EVENTS_KEY, push_events
 from dagster_project.assets.qianhub import build_qianhub_assets
 from dagster_project.partitions import business_day_partitions, pospal_partitions
 from dagster_project.resources import default_resources
-from dagster_project.schedules import (
-    nightly_schedule,
-    pospal_accounts_sensor,
-    pospal_nightly_schedule,
-)
+from dagster_project.schedules import nightly_schedule, pospal_nightly_schedule
+from dagster_project.sensors import PUSH_JOB, pospal_accounts_sensor, pospal_push_sensor
 from etl.config import WarehouseSettings
 
 QIANHUB_JOB = "qianhub_daily"
@@ -32,22 +30,29 @@ def build_definitions(settings: WarehouseSettings | None = None) -> dg.Definitio
     )
     pospal_job = dg.define_asset_job(
         POSPAL_JOB,
-        selection=dg.AssetSelection.groups("pospal"),
+        selection=dg.AssetSelection.groups("pospal") - dg.AssetSelection.assets(PUSH_EVENTS_KEY),
         partitions_def=pospal_partitions(settings),
         description="One business day of one Pospal account: pay methods, tickets, online "
         "orders and the histories of the day's members.",
+    )
+    push_job = dg.define_asset_job(
+        PUSH_JOB,
+        selection=dg.AssetSelection.assets(PUSH_EVENTS_KEY),
+        description="Copies the webhook's pushes into pospal.push_events and re-fetches the "
+        "tickets and orders they name (started by the pospal_push sensor).",
     )
     return dg.Definitions(
         assets=[
             *build_qianhub_assets(partitions),
             *build_pospal_assets(pospal_partitions(settings)),
+            push_events,
         ],
-        jobs=[qianhub_job, pospal_job],
+        jobs=[qianhub_job, pospal_job, push_job],
         schedules=[
             nightly_schedule(qianhub_job, settings),
             pospal_nightly_schedule(pospal_job, settings),
         ],
-        sensors=[pospal_accounts_sensor],
+        sensors=[pospal_accounts_sensor, pospal_push_sensor(push_job)],
         resources=default_resources(),
     )
 

@@ -1,6 +1,7 @@
 """Nightly load: yesterday's business day, plus a look-back re-load of the days before it
 (late data and re-checkouts change days that were already loaded). Pospal runs one partition
-per configured account and day; its accounts are registered here and by the accounts sensor."""
+per configured account and day; its accounts are registered here and by the accounts sensor
+(:mod:`dagster_project.sensors`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from dagster_project.partitions import POSPAL_ACCOUNTS, pospal_key, register_pospal_accounts
+from dagster_project.partitions import pospal_key, register_pospal_accounts
 from etl.config import WarehouseSettings
 from etl.errors import ConfigError
 from etl.pospal.settings import load_accounts
@@ -80,23 +81,3 @@ def pospal_nightly_schedule(
                 )
 
     return nightly
-
-
-@dg.sensor(
-    name="pospal_accounts",
-    minimum_interval_seconds=300,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Registers configured Pospal accounts (POSPAL_* or POSPAL_ACCOUNTS_FILE) as "
-    "partitions so they can be materialised from the UI; removes none.",
-)
-def pospal_accounts_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    try:
-        names = [account.name for account in load_accounts()]
-    except ConfigError as exc:
-        return dg.SkipReason(f"Pospal is not configured: {exc}")
-    assert POSPAL_ACCOUNTS.name is not None
-    known = set(context.instance.get_dynamic_partitions(POSPAL_ACCOUNTS.name))
-    new = [name for name in names if name not in known]
-    if not new:
-        return dg.SkipReason(f"all {len(names)} Pospal accounts are registered")
-    return dg.SensorResult(dynamic_partitions_requests=[POSPAL_ACCOUNTS.build_add_request(new)])

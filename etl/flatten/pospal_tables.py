@@ -202,6 +202,35 @@ PAY_METHODS = _schema(
     ("is_enabled", FLAG),
 )
 
+UTC_TIME = pa.timestamp("us", tz="UTC")
+
+PUSH_EVENTS = _schema(
+    ACCOUNT,
+    ("dedupe_key", TEXT, _NOT_NULL),
+    BUSINESS_DATE,
+    ("app_id", TEXT, _NOT_NULL),
+    ("cmd", TEXT, _NOT_NULL),
+    ("version", TEXT),
+    ("born_at", TIME, _NOT_NULL),
+    ("pushed_at", TIME, _NOT_NULL),
+    ("born_ms", ID, _NOT_NULL),
+    ("sn", TEXT),
+    ("uid", ID),
+    ("ticket_type", INT),
+    ("order_no", TEXT),
+    ("order_state", INT),
+    ("customer_uid", ID),
+    ("stock_flow_id", ID),
+    ("body", TEXT, _NOT_NULL),
+    ("deliveries", INT, _NOT_NULL),
+    ("first_received_at", UTC_TIME, _NOT_NULL),
+    ("last_received_at", UTC_TIME, _NOT_NULL),
+    ("refresh", TEXT, _NOT_NULL),
+    ("refresh_status", TEXT, _NOT_NULL),
+    ("refreshed_at", UTC_TIME),
+    ("refresh_note", TEXT),
+)
+
 TICKET_SCHEMAS: dict[str, pa.Schema] = {
     "tickets": TICKETS,
     "ticket_items": TICKET_ITEMS,
@@ -214,9 +243,14 @@ TICKET_SCHEMAS: dict[str, pa.Schema] = {
 ORDER_SCHEMAS: dict[str, pa.Schema] = {"orders": ORDERS, "order_items": ORDER_ITEMS}
 CUSTOMER_TICKET_SCHEMAS: dict[str, pa.Schema] = {"customer_tickets": CUSTOMER_TICKETS}
 PAY_METHOD_SCHEMAS: dict[str, pa.Schema] = {"pay_methods": PAY_METHODS}
+PUSH_EVENT_SCHEMAS: dict[str, pa.Schema] = {"push_events": PUSH_EVENTS}
 
 POSPAL_SCHEMAS: dict[str, pa.Schema] = (
-    TICKET_SCHEMAS | ORDER_SCHEMAS | CUSTOMER_TICKET_SCHEMAS | PAY_METHOD_SCHEMAS
+    TICKET_SCHEMAS
+    | ORDER_SCHEMAS
+    | CUSTOMER_TICKET_SCHEMAS
+    | PAY_METHOD_SCHEMAS
+    | PUSH_EVENT_SCHEMAS
 )
 """Every Pospal table, by unqualified name."""
 
@@ -255,10 +289,14 @@ CUSTOMER_TICKETS_ENTITY = EntitySpec(_q("customer_tickets"), key=("customer_uid"
 PAY_METHODS_ENTITY = EntitySpec(_q("pay_methods"), key=("account", "code"), partition_column=None)
 """One row per account and payment code; the latest ``queryAllPayMethod`` load wins."""
 
+PUSH_EVENTS_ENTITY = EntitySpec(_q("push_events"), key=("dedupe_key",))
+"""One row per pushed business event (its dedupe key); the latest export wins."""
+
 POSPAL_ENTITIES: tuple[EntitySpec, ...] = (
     PAY_METHODS_ENTITY,
     TICKETS_ENTITY,
     ORDERS_ENTITY,
     CUSTOMER_TICKETS_ENTITY,
+    PUSH_EVENTS_ENTITY,
 )
 """Every Pospal entity, in load order."""

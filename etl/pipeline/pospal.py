@@ -225,7 +225,7 @@ def _flattener(
     )
 
 
-def _queries(
+def day_queries(
     client: PospalClient,
     account: PospalAccount,
     day: dt.date,
@@ -280,7 +280,7 @@ def load_account_day(
     Any other failure raises :class:`LoadError` naming account, business date and window.
     """
     result = AccountDayResult(account.name, day)
-    queries = _queries(client, account, day, settings, pay_methods)
+    queries = day_queries(client, account, day, settings, pay_methods)
     pending = [q.name for q in queries] + ["member histories"]
     try:
         for query in queries:

@@ -54,6 +54,9 @@ QUERY_SELL_BY_REFUND_SN = "ticketOpenApi/querySellTicketByRefunTicketSn"
 QUERY_TICKET_BY_ORDER_NO = "ticketOpenApi/queryTicketByOrderNo"
 QUERY_ALL_PAY_METHODS = "ticketOpenApi/queryAllPayMethod"
 QUERY_ORDER_PAGES = "orderOpenApi/queryOrderPages"
+QUERY_ORDER_BY_NO = "orderOpenApi/queryOrderByNo"
+QUERY_PUSH_URL = "openNotificationOpenApi/queryPushUrl"
+UPDATE_PUSH_URL = "openNotificationOpenApi/updatePushUrl"
 QUERY_DAILY_ACCESS = "openApiLimitAccess/queryDailyAccessTimesLog"
 
 _MAX_ACCESS_LOG_SPAN = dt.timedelta(days=7)
@@ -172,6 +175,18 @@ class PospalClient:
 
     def ticket_by_sn(self, sn: str) -> bytes:
         return self.call(QUERY_TICKET_BY_SN, {"sn": sn})
+
+    def order_by_no(self, order_no: str) -> bytes:
+        """One online order (网单) in its current state."""
+        return self.call(QUERY_ORDER_BY_NO, {"orderNo": order_no})
+
+    def push_url(self) -> bytes:
+        """Where the vendor pushes this account's notifications (``data.sendUrl``)."""
+        return self.call(QUERY_PUSH_URL, {})
+
+    def update_push_url(self, url: str) -> bytes:
+        """Point the account's push notifications at ``url``."""
+        return self.call(UPDATE_PUSH_URL, {"pushUrl": url})
 
     def ticket_by_order_no(self, order_no: str) -> bytes:
         return self.call(QUERY_TICKET_BY_ORDER_NO, {"orderNo": order_no})

@@ -80,6 +80,8 @@ class PospalTuning(BaseSettings):
     # Where the calls spent per appId and day are counted; default
     # $POS_WAREHOUSE_HOME/pospal-budget.sqlite. Share it between everything using the appIds.
     budget_file: Path | None = None
+    # The webhook's durable inbox of pushes; default $POS_WAREHOUSE_HOME/pospal-push.sqlite.
+    push_store_file: Path | None = None
 
     @model_validator(mode="after")
     def _reserve_below_quota(self) -> PospalTuning:

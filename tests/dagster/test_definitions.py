@@ -48,6 +48,7 @@ def test_asset_graph_snapshot() -> None:
         [f"qianhub/{t}" for t in BATCH_TABLES]
         + ["qianhub/shops"]
         + [f"pospal/{t}" for t in POSPAL_TABLES]
+        + ["pospal/push_events"]
     )
     for table in BATCH_TABLES:
         node = graph.get(dg.AssetKey(["qianhub", table]))
@@ -122,7 +123,7 @@ def test_definitions_load_offline_with_no_environment() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
-    assert out.stdout.strip().splitlines()[-1] == str(11 + len(POSPAL_TABLES))
+    assert out.stdout.strip().splitlines()[-1] == str(11 + len(POSPAL_TABLES) + 1)
 
 
 def test_pospal_partitions_are_business_days_by_account() -> None:
