@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest ui lock clean simulator simulator-pospal webhook
+.PHONY: venv demo test lint typecheck pytest ui lock clean simulator simulator-pospal webhook bench-webhook
 
 venv: $(STAMP)
 
@@ -37,6 +37,9 @@ ui: $(STAMP)
 
 simulator: $(STAMP)
 	$(BIN)/python -m etl.simulator qianhub --port 8765
+
+bench-webhook: $(STAMP)
+	$(BIN)/python -m etl.bench.webhook
 
 webhook: $(STAMP)
 	$(BIN)/pos-warehouse webhook --host 127.0.0.1 --port 8780
