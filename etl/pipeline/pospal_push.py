@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from etl.batch import EntitySpec, FlatBatch
 from etl.config import WarehouseSettings
-from etl.errors import PermanentVendorError, QuotaExhausted
+from etl.errors import PermanentVendorError, QuotaExhausted, VendorError
 from etl.flatten.pospal import (
     ORDERS_ENTITY,
     TICKETS_ENTITY,
@@ -109,9 +109,10 @@ def _fetch_all(
     pushes: Mapping[str, list[StoredPush]],
     store: PushStore,
     result: PushRunResult,
-) -> tuple[list[bytes], list[StoredPush]]:
-    """Bodies of every key, in order. A permanent error fails that key's pushes (noted); the
-    quota stops the loop (the rest stays pending); what was fetched is still returned."""
+) -> tuple[list[bytes], list[StoredPush], VendorError | None]:
+    """Bodies of every key, in order, and the error that stopped the loop, if any. A
+    permanent error fails that key's pushes (noted) and goes on; the quota or a vendor still
+    failing after its retries stops it (the rest stays pending); what was fetched is kept."""
     bodies: list[bytes] = []
     done: list[StoredPush] = []
     for key in keys:
@@ -121,8 +122,10 @@ def _fetch_all(
             store.finish(pushes[key], "failed", f"{refresh.endpoint} {key}: {exc}")
             result.failed.append(f"{refresh.endpoint} {key}: {exc}")
             continue
+        except VendorError as exc:  # QuotaExhausted, or transient errors past their retries
+            return bodies, done, exc
         done += pushes[key]
-    return bodies, done
+    return bodies, done, None
 
 
 def _load_bodies(
@@ -247,13 +250,7 @@ def _refresh_keys(
 ) -> None:
     if not pushes:
         return
-    quota: QuotaExhausted | None = None
-    bodies: list[bytes] = []
-    done: list[StoredPush] = []
-    try:
-        bodies, done = _fetch_all(refresh, list(pushes), pushes, store, result)
-    except QuotaExhausted as exc:
-        quota = exc
+    bodies, done, stopped = _fetch_all(refresh, list(pushes), pushes, store, result)
     if bodies:
         batch = _load_bodies(refresh, bodies, account, wh, raw)
         loaded = batch.table(table)
@@ -264,8 +261,8 @@ def _refresh_keys(
         else:
             result.orders_refreshed += loaded.num_rows
         store.finish(done, "done")
-    if quota is not None:
-        raise quota
+    if stopped is not None:
+        raise stopped
 
 
 def refresh_pending(
@@ -295,6 +292,9 @@ def refresh_pending(
             refresh_account(client, pushes, wh, raw, store, settings, result)
         except QuotaExhausted as exc:
             result.quota_error = str(exc)
+            log.warning("pospal push refresh for %s stopped: %s", name, exc)
+        except VendorError as exc:  # the vendor keeps failing: the rest waits for a run
+            result.failed.append(f"account {name}: stopped: {exc}")
             log.warning("pospal push refresh for %s stopped: %s", name, exc)
         finally:
             result.calls += _used(client) - before
