@@ -20,13 +20,14 @@ import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 
 import msgspec
 
 from etl.simulator.counters import Counters
 from etl.simulator.faults import FaultConfig, FaultInjector, TransientFault
+from etl.simulator.http_server import TrackingServer
 from etl.simulator.pospal_api import SIGNATURE_CODES, ApiReply, PospalApi
 from etl.simulator.pospal_world import PospalWorld
 
@@ -61,35 +62,11 @@ class PospalStats:
         return sum(n for code, n in self.errors.items() if code in SIGNATURE_CODES)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(TrackingServer):
     simulator: PospalSimulator
 
     def __init__(self, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        logger.debug("connection from %s ended abnormally", client_address, exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 
 import msgspec
@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from etl.qianhub.auth import APP_HEADER, SIGN_HEADER
 from etl.simulator.counters import Counters, SimulatorStats
 from etl.simulator.faults import FaultConfig, FaultInjector, TransientFault, with_malformed
+from etl.simulator.http_server import TrackingServer
 from etl.simulator.qianhub_gateway import QUERY_ACTIONS, GatewayReply, QianhubGateway
 from etl.simulator.qianhub_world import QianhubWorld
 
@@ -51,37 +52,11 @@ _GATEWAY_ERRORS = (
 )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(TrackingServer):
     simulator: QianhubSimulator
 
     def __init__(self, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End idle keep-alive connections so their handler threads exit with the server."""
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # Clients hang up on stalled or dropped responses: that is the point, not an error.
-        logger.debug("connection from %s ended abnormally", client_address, exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
