@@ -1,5 +1,7 @@
 """``python -m etl.simulator qianhub --port 8765``: serve the simulated QianHub gateway;
-``python -m etl.simulator pospal --port 8766``: the Pospal open API (:mod:`.pospal_cli`).
+``python -m etl.simulator pospal --port 8766``: the Pospal open API (:mod:`.pospal_cli`);
+``python -m etl.simulator pospal-push --url URL --date D``: its push service
+(:mod:`.pospal_push`).
 
 Without ``--public-key-file`` a demo key pair is created once under ``--key-dir`` (default
 ``$POS_WAREHOUSE_HOME/simulator``) and reused; the three lines that point the loader at the
@@ -24,6 +26,8 @@ from etl.simulator.faults import FaultConfig
 from etl.simulator.keys import ensure_demo_keypair
 from etl.simulator.pospal_cli import add_parser as add_pospal_parser
 from etl.simulator.pospal_cli import run as run_pospal
+from etl.simulator.pospal_push import add_parser as add_push_parser
+from etl.simulator.pospal_push import run as run_push
 from etl.simulator.qianhub_server import QianhubSimulator
 from etl.simulator.qianhub_world import QianhubWorld
 
@@ -52,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="business day start HH:MM (default: $POS_WAREHOUSE_BUSINESS_DAY_START or 06:00)",
     )
     add_pospal_parser(vendors)
+    add_push_parser(vendors)
     return parser
 
 
@@ -60,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.vendor == "pospal":
         return run_pospal(args, parser)
+    if args.vendor == "pospal-push":
+        return run_push(args, parser)
     try:
         faults = FaultConfig.parse(args.faults)
         world = QianhubWorld(
