@@ -98,3 +98,27 @@ def test_vendor_all_names_what_is_missing(
     )
     assert only_pospal.returncode == 1
     assert "POSPAL_APP_KEY not set" in only_pospal.stderr
+
+
+def test_push_url_show_and_set_per_account(
+    base_env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    world = PospalWorld(seed=5, stores=2, as_of=dt.datetime(2026, 11, 5, 12), members=30)
+    keys = world.accounts()
+    with PospalSimulator(world, accounts=keys) as sim:
+        env = _accounts_env(base_env, sim, keys, tmp_path)
+        before = cli("pospal", "push-url", "show", env=env, cwd=tmp_path)
+        url = "https://etl.example.com/pospal/push"
+        changed = cli(
+            "pospal", "push-url", "set", url, "--account", "store-2", env=env, cwd=tmp_path
+        )
+        after = cli("pospal", "push-url", "show", env=env, cwd=tmp_path)
+        refused = cli("pospal", "push-url", "set", "ftp://x", env=env, cwd=tmp_path)
+    assert before.returncode == 0, before.stderr
+    assert "pospal store-1: not set" in before.stdout and "pospal store-2: not set" in before.stdout
+    assert changed.returncode == 0, changed.stderr
+    assert f"pospal store-2: {url} (enabled, valid 2026-11-05 12:00:00" in changed.stdout
+    assert "pospal store-1: not set" in after.stdout
+    assert f"pospal store-2: {url} (enabled" in after.stdout
+    assert refused.returncode == 1 and "push URL must be http(s)" in refused.stderr

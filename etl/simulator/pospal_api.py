@@ -124,6 +124,8 @@ class PospalApi:
         self.faults = faults
         self.page_sizes = {"tickets": 100, "orders": 100, "history": 100, **(page_sizes or {})}
         self.ledger = CallLedger()
+        # Push configuration per appId (openNotificationOpenApi), set by updatePushUrl.
+        self.push_urls: dict[str, dict[str, object]] = {}
 
     def handle(self, path: str, raw: bytes, signature: str | None) -> ApiReply:
         method = path.removeprefix(PREFIX) if path.startswith(PREFIX) else None
@@ -149,6 +151,7 @@ class PospalApi:
                 faults=self.faults,
                 page_sizes=self.page_sizes,
                 access_log=self.access_log,
+                push_urls=self.push_urls,
             )
             try:
                 result = METHODS[method](call)

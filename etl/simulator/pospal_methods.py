@@ -49,6 +49,7 @@ class Call:
     faults: FaultConfig
     page_sizes: dict[str, int]
     access_log: Callable[[dt.date, dt.date], list[dict[str, object]]]
+    push_urls: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,25 @@ def _long(params: dict[str, object], name: str) -> int:
     raise ParameterError(f"{name} must be a Long (an integer or its digits), got {value!r}")
 
 
+def query_push_url(call: Call) -> Result:
+    return Result(call.push_urls.get(call.store.app_id))
+
+
+def update_push_url(call: Call) -> Result:
+    url = _text(call.params, "pushUrl").strip()
+    if not url:
+        raise ParameterError("pushUrl is required")
+    stamp = f"{call.as_of:%Y-%m-%d %H:%M:%S}"
+    call.push_urls[call.store.app_id] = {
+        "enable": 1,
+        "configTime": stamp,
+        "startUseTime": stamp,
+        "endUseTime": f"{call.as_of.year + 1}-12-31 23:59:59",
+        "sendUrl": url,
+    }
+    return Result(None)
+
+
 Handler = Callable[[Call], Result]
 TICKET = "ticketOpenApi/"
 METHODS: dict[str, Handler] = {
@@ -230,4 +250,6 @@ METHODS: dict[str, Handler] = {
     "orderOpenApi/queryOrderPages": query_order_pages,
     "orderOpenApi/queryOrderByNo": query_order_by_no,
     "openApiLimitAccess/queryDailyAccessTimesLog": query_daily_access_times,
+    "openNotificationOpenApi/queryPushUrl": query_push_url,
+    "openNotificationOpenApi/updatePushUrl": update_push_url,
 }
