@@ -7,7 +7,10 @@ serves it from the command line.
 
 Pospal: :class:`PospalWorld` (a chain of stores with late tickets, in-place re-checkouts,
 returns and online orders over a movable clock) and :class:`PospalSimulator` (the MD5-signed
-open API v1 with its daily quota); ``python -m etl.simulator pospal``.
+open API v1 with its daily quota, push URL included); ``python -m etl.simulator pospal``.
+Its push service: :func:`world_pushes` (a store-day's notifications, derived from the world),
+:class:`PushSender` (signed POSTs with the vendor's retry schedule and :class:`PushFaults`),
+one :class:`PushDelivery` report per delivery; ``python -m etl.simulator pospal-push``.
 """
 
 from etl.simulator.counters import SimulatorStats
@@ -19,6 +22,16 @@ from etl.simulator.pospal_api import PospalApi
 from etl.simulator.pospal_day import TicketHistory
 from etl.simulator.pospal_orders import OrderHistory
 from etl.simulator.pospal_plan import Rates as PospalRates
+from etl.simulator.pospal_push import (
+    RETRY_SCHEDULE as PUSH_RETRY_SCHEDULE,
+)
+from etl.simulator.pospal_push import (
+    Push,
+    PushDelivery,
+    PushFaults,
+    PushSender,
+    world_pushes,
+)
 from etl.simulator.pospal_server import PospalSimulator, PospalStats
 from etl.simulator.pospal_stores import Member, StoreProfile
 from etl.simulator.pospal_world import PospalWorld
@@ -47,6 +60,7 @@ __all__ = [
     "HANDOVER_STAT",
     "POSPAL_HTTP_STATUS",
     "POSPAL_QUOTA_CODE",
+    "PUSH_RETRY_SCHEDULE",
     "WAIMAI_ORDER",
     "DemoKeys",
     "FaultConfig",
@@ -59,6 +73,10 @@ __all__ = [
     "PospalSimulator",
     "PospalStats",
     "PospalWorld",
+    "Push",
+    "PushDelivery",
+    "PushFaults",
+    "PushSender",
     "QianhubGateway",
     "QianhubSimulator",
     "QianhubWorld",
@@ -68,4 +86,5 @@ __all__ = [
     "TransientFault",
     "ensure_demo_keypair",
     "with_malformed",
+    "world_pushes",
 ]

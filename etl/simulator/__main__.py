@@ -1,7 +1,7 @@
 """``python -m etl.simulator qianhub --port 8765``: serve the simulated QianHub gateway;
 ``python -m etl.simulator pospal --port 8766``: the Pospal open API (:mod:`.pospal_cli`);
-``python -m etl.simulator pospal-push --url URL --date D``: its push service
-(:mod:`.pospal_push`).
+``python -m etl.simulator pospal-push --url URL --date D``: its push service, sending a
+business day's notifications to a webhook (:mod:`.pospal_push_cli`).
 
 Without ``--public-key-file`` a demo key pair is created once under ``--key-dir`` (default
 ``$POS_WAREHOUSE_HOME/simulator``) and reused; the three lines that point the loader at the
@@ -26,8 +26,8 @@ from etl.simulator.faults import FaultConfig
 from etl.simulator.keys import ensure_demo_keypair
 from etl.simulator.pospal_cli import add_parser as add_pospal_parser
 from etl.simulator.pospal_cli import run as run_pospal
-from etl.simulator.pospal_push import add_parser as add_push_parser
-from etl.simulator.pospal_push import run as run_push
+from etl.simulator.pospal_push_cli import add_parser as add_push_parser
+from etl.simulator.pospal_push_cli import run as run_push
 from etl.simulator.qianhub_server import QianhubSimulator
 from etl.simulator.qianhub_world import QianhubWorld
 

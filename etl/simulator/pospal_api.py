@@ -165,7 +165,9 @@ class PospalApi:
             }
             return ApiReply(HTTP_STATUS[exc.code], payload, method, known, exc.code)
         status = "SUCCESS" if method.startswith("openApiLimitAccess/") else "success"
-        payload = {"status": status, "messages": [], "data": result.data}
+        payload = {"status": status, "messages": []}
+        if result.has_data:
+            payload["data"] = result.data
         return ApiReply(200, payload, method, known, None, result.window_hours, result.faults)
 
     def _authenticate(
@@ -203,6 +205,12 @@ class PospalApi:
                 )
             day += dt.timedelta(days=1)
         return rows
+
+    def push_url(self, app_id: str) -> str | None:
+        """Where the account's pushes go (``updatePushUrl``), None until one is set."""
+        config = self.push_urls.get(app_id)
+        url = config.get("sendUrl") if config else None
+        return url if isinstance(url, str) else None
 
     def quota_used(self, day: dt.date | None = None) -> dict[str, int]:
         """Calls counted per appId on ``day`` (default: the world clock's date)."""

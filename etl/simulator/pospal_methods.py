@@ -8,6 +8,9 @@ Look-ups that find nothing answer success with ``data: null``.
 Windows: ``startTime`` / ``endTime`` are ``yyyy-MM-dd HH:mm:ss``, ``endTime - startTime`` at
 most one day, start exclusive and end inclusive (what older versions of the document said):
 a ticket stamped exactly on ``startTime`` belongs to the previous window.
+
+Push configuration (``openNotificationOpenApi``): ``updatePushUrl`` stores ``pushUrl`` per
+appId in ``Call.push_urls`` (shared by the server's calls), ``queryPushUrl`` reads it back.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from etl.simulator.pospal_lookup import (
 from etl.simulator.pospal_paging import MAX_ID, MIN_ID, CursorError, page, read_cursor
 from etl.simulator.pospal_stores import StoreProfile
 from etl.simulator.pospal_world import PospalWorld
-from etl.simulator.qianhub_common import parse_time
+from etl.simulator.qianhub_common import fmt_time, parse_time
 
 MAX_WINDOW = dt.timedelta(days=1)
 MAX_LOG_SPAN = dt.timedelta(days=7)
@@ -54,9 +57,12 @@ class Call:
 
 @dataclass(frozen=True)
 class Result:
+    """``data`` of the answer; ``has_data`` False leaves the key out (``updatePushUrl``)."""
+
     data: object
     window_hours: float | None = None
     faults: dict[str, int] = field(default_factory=dict)
+    has_data: bool = True
 
 
 def query_ticket_pages(call: Call) -> Result:
@@ -217,22 +223,26 @@ def _long(params: dict[str, object], name: str) -> int:
 
 
 def query_push_url(call: Call) -> Result:
+    """The account's push configuration, ``data: null`` until ``updatePushUrl`` set one."""
     return Result(call.push_urls.get(call.store.app_id))
 
 
 def update_push_url(call: Call) -> Result:
-    url = _text(call.params, "pushUrl").strip()
-    if not url:
+    """Set where the account's pushes go. The document's own example pads the URL with
+    spaces, so it is stored stripped; a blank one is 9003. Valid from now to the end of next
+    year (the vendor sells the service by the year). Answered without ``data``."""
+    url = call.params.get("pushUrl")
+    if not isinstance(url, str) or not url.strip():
         raise ParameterError("pushUrl is required")
-    stamp = f"{call.as_of:%Y-%m-%d %H:%M:%S}"
+    stamp = fmt_time(call.as_of)
     call.push_urls[call.store.app_id] = {
         "enable": 1,
         "configTime": stamp,
         "startUseTime": stamp,
         "endUseTime": f"{call.as_of.year + 1}-12-31 23:59:59",
-        "sendUrl": url,
+        "sendUrl": url.strip(),
     }
-    return Result(None)
+    return Result(None, has_data=False)
 
 
 Handler = Callable[[Call], Result]
