@@ -69,7 +69,7 @@ def load(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
     Pospal runs one partition per business date and configured account."""
     from dagster_project.definitions import build_definitions
     from dagster_project.runner import instance_for
-    from dagster_project.vendors import check_settings, run_vendor
+    from dagster_project.vendors import check_settings, refresh_marts, run_vendor
 
     try:
         dates = date_range(_date(start), _date(end))
@@ -90,8 +90,18 @@ def load(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
             console.print(f"{name} {outcome.label}: {state} (run {outcome.run_id})")
             for error in outcome.errors:
                 err.print(f"  {error}", highlight=False, markup=False)
+    # Without the Dagster daemon no sensor refreshes the marts: do it here, loads or not.
+    marts_ok = True
+    for outcome in refresh_marts(defs, instance):
+        marts_ok = outcome.success
+        state = "[green]ok[/]" if outcome.success else "[red]FAILED[/]"
+        console.print(f"marts: {state} (run {outcome.run_id})")
+        for error in outcome.errors:
+            err.print(f"  {error}", highlight=False, markup=False)
     if failed:
         raise _fail(f"{failed} of {total} partitions failed")
+    if not marts_ok:
+        raise _fail("the marts refresh failed")
     reporting.print_tables(console, settings)
 
 
@@ -147,6 +157,38 @@ def replay(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
 def tables() -> None:
     """Row counts and content hashes of every warehouse table."""
     reporting.print_tables(console, WarehouseSettings.from_env())
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="The query, e.g. 'FROM marts.daily_sales'.")],
+    limit: Annotated[int, typer.Option("--limit", help="Print at most this many rows.")] = 200,
+) -> None:
+    """Run a query on the published read copy (warehouse-read.duckdb), for quick checks: it
+    never waits for a running load, nor holds one up. Prints the result as a table."""
+    import duckdb
+    from rich.table import Table
+    from rich.text import Text
+
+    from etl.warehouse.reader import NoReadCopyError, open_reader
+
+    try:
+        con = open_reader(WarehouseSettings.from_env())
+    except NoReadCopyError as exc:
+        raise _fail(str(exc)) from None
+    with con:
+        try:
+            result = con.execute(query)
+            columns = [d[0] for d in result.description or []]
+            rows = result.fetchmany(limit + 1) if columns else []
+        except duckdb.Error as exc:
+            raise _fail(str(exc)) from None
+    table = Table(*columns)
+    for row in rows[:limit]:  # Text: values are data, never rich markup
+        table.add_row(*(Text("NULL" if v is None else str(v)) for v in row))
+    console.print(table)
+    more = len(rows) > limit
+    console.print(f"{'first ' if more else ''}{min(len(rows), limit)} rows", highlight=False)
 
 
 @app.command()
@@ -221,6 +263,72 @@ def push_url(
                 assert url is not None
                 set_push_url(client, url)
             console.print(f"pospal {one.name}: {push_url_of(client)}", highlight=False)
+
+
+@app.command()
+def docs(
+    output: Annotated[
+        str, typer.Option("--output", help="Where to write the Markdown data dictionary.")
+    ] = "docs/data-dictionary.md",
+) -> None:
+    """Write the data dictionary (every table, view and column with its DDL comment) from the
+    DDL alone: no warehouse file needed. Exits 1, after writing, naming anything uncommented."""
+    from pathlib import Path
+
+    from etl.warehouse.catalog import missing_comments
+    from etl.warehouse.dictionary import build_dictionary, render_markdown
+
+    relations = build_dictionary()
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown(relations), encoding="utf-8")
+    tables = sum(r.kind == "table" for r in relations)
+    views = len(relations) - tables
+    columns = sum(len(r.columns) for r in relations)
+    console.print(
+        f"docs: {tables} tables, {views} views, {columns} columns -> {path}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    if missing := missing_comments(relations):
+        raise _fail(f"{len(missing)} objects have no comment: {', '.join(missing)}")
+
+
+@app.command()
+def report(
+    date: Annotated[str, typer.Option("--date", help="Business date, YYYY-MM-DD.")],
+    store: Annotated[
+        list[str] | None,
+        typer.Option("--store", help="Only this store (id or name); repeat for several."),
+    ] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--output-dir", help="Where to write it (default: $POS_WAREHOUSE_HOME/reports)."
+        ),
+    ] = None,
+) -> None:
+    """Write the daily report (headline figures, charts, refunds, re-checkouts) from the marts
+    as one self-contained HTML file that opens offline."""
+    from pathlib import Path
+
+    import duckdb
+
+    from etl.report import ReportError, write_report
+
+    day = _date(date)
+    settings = WarehouseSettings.from_env()
+    if not settings.warehouse_path.exists():
+        raise _fail(f"no warehouse at {settings.warehouse_path} yet")
+    out_dir = Path(output_dir) if output_dir else settings.home / "reports"
+    # Read-only: a report must neither create a database nor wait for a running load's lock.
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        try:
+            path = write_report(con, day, out_dir, store or None)
+        except ReportError as exc:
+            raise _fail(str(exc)) from None
+    console.print(f"report: {path}", highlight=False, markup=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -20,9 +20,11 @@ from dagster_project import reporting
 from dagster_project.definitions import build_definitions
 from dagster_project.partitions import register_pospal_accounts
 from dagster_project.runner import PartitionOutcome, dagster_home, instance_for
-from dagster_project.vendors import VENDORS, run_vendor
+from dagster_project.vendors import VENDORS, refresh_marts, run_vendor
 from etl.config import WarehouseSettings
 from etl.pospal.settings import load_accounts
+from etl.quality.marts import reconcile
+from etl.report import report_path
 from etl.simulator import (
     FaultConfig,
     PospalSimulator,
@@ -103,6 +105,7 @@ def simulated_vendors(
 
 
 DEMO_QUERIES = ("queries/demo_daily_sales.sql", "queries/demo_pospal_daily_sales.sql")
+MARTS_QUERY = "queries/demo_marts_daily_sales.sql"
 
 
 def _print_query(
@@ -118,6 +121,27 @@ def _print_query(
     for row in rows:
         table.add_row(*(str(v) for v in row))
     console.print(table)
+
+
+def _print_marts(console: Console, settings: WarehouseSettings, day: dt.date) -> None:
+    """The last demo day in marts.daily_sales, one plain line per store, and how each vendor's
+    figures reconcile with its own totals."""
+    with connected(settings.warehouse_path) as con:
+        cursor = con.execute(read_sql(MARTS_QUERY), [day])
+        names = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+        checks = {vendor: reconcile(con, vendor) for vendor in VENDORS}
+    console.print(f"marts.daily_sales for business date {day} (sql/{MARTS_QUERY}):")
+    console.print("  " + " | ".join(names), highlight=False)
+    for row in rows:
+        console.print("  " + " | ".join("" if v is None else str(v) for v in row), highlight=False)
+    for vendor, found in checks.items():
+        matching = sum(r.matches for r in found)
+        console.print(
+            f"reconciliation {vendor}: {matching} of {len(found)} store-days match the vendor's "
+            "own totals",
+            highlight=False,
+        )
 
 
 def _days_loaded(outcomes: list[PartitionOutcome], dates: list[dt.date]) -> int:
@@ -145,12 +169,22 @@ def run_demo(console: Console, start: dt.date, days: int, faults: str) -> int:
                 console.print(f"{vendor} {outcome.label}: {state}")
                 for error in outcome.errors:
                     console.print(f"  {error}", markup=False, highlight=False)
+        analysts = refresh_marts(defs, instance, report_day=dates[-1])
+        for outcome in analysts:
+            state = "ok" if outcome.success else "FAILED"
+            what = "marts" if outcome.partition_key is None else f"report {outcome.label}"
+            console.print(f"{what}: {state}")
+            for error in outcome.errors:
+                console.print(f"  {error}", markup=False, highlight=False)
     reporting.print_tables(console, settings)
     for query in DEMO_QUERIES:
         _print_query(console, settings, query, dates[0], dates[-1])
+    _print_marts(console, settings, dates[-1])
+    report = report_path(settings.home / "reports", dates[-1])
+    console.print(f"demo: report {report.resolve()}", highlight=False, soft_wrap=True)
     loaded = _days_loaded(outcomes, dates)
     console.print(f"demo: {loaded} of {len(dates)} business days loaded")
-    return 0 if loaded == len(dates) else 1
+    return 0 if loaded == len(dates) and all(o.success for o in analysts) else 1
 
 
 def run_ui(console: Console, port: int) -> int:

@@ -51,7 +51,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 @dataclass
 class PartitionOutcome:
-    partition_key: str
+    partition_key: str | None  # None: an unpartitioned job (the marts)
     run_id: str
     success: bool
     errors: list[str] = field(default_factory=list)
@@ -62,7 +62,7 @@ class PartitionOutcome:
         if isinstance(self.partition_key, dg.MultiPartitionKey):
             parts = self.partition_key.keys_by_dimension
             return f"{parts['date']} {parts['account']}"
-        return str(self.partition_key)
+        return "unpartitioned" if self.partition_key is None else str(self.partition_key)
 
 
 _OURS = {
@@ -144,9 +144,10 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 def run_partitions(
-    job: dg.JobDefinition, keys: Sequence[dt.date | str], instance: dg.DagsterInstance
+    job: dg.JobDefinition, keys: Sequence[dt.date | str | None], instance: dg.DagsterInstance
 ) -> list[PartitionOutcome]:
-    """Run each partition (a business date, or a ``MultiPartitionKey``) in turn, in process."""
+    """Run each partition (a business date, or a ``MultiPartitionKey``; None for an
+    unpartitioned job) in turn, in process."""
     outcomes = []
     for run_id in release_dead_runs(instance):
         log.warning("released run %s: its process died mid-run (pool slot freed)", run_id)

@@ -81,3 +81,24 @@ def pospal_nightly_schedule(
                 )
 
     return nightly
+
+
+def report_schedule(
+    job: dg.UnresolvedAssetJobDefinition, settings: WarehouseSettings
+) -> dg.ScheduleDefinition:
+    """Yesterday's report, three hours after the business day closes: two hours after the
+    nightly loads start, which the marts_automation sensor follows with a marts refresh."""
+    start = settings.rule.start
+
+    @dg.schedule(
+        name=f"{job.name}_nightly",
+        cron_schedule=f"{start.minute} {(start.hour + 3) % 24} * * *",
+        job=job,
+        execution_timezone=settings.timezone,
+        description="Writes yesterday's HTML report from the marts.",
+    )
+    def nightly(context: dg.ScheduleEvaluationContext) -> ScheduleYield:
+        yesterday = _yesterday(context, settings).isoformat()
+        yield dg.RunRequest(run_key=f"{job.name}:{yesterday}", partition_key=yesterday)
+
+    return nightly

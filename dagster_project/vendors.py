@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from dagster_project.definitions import POSPAL_JOB, QIANHUB_JOB
+from dagster_project.definitions import MARTS_JOB, POSPAL_JOB, QIANHUB_JOB, REPORT_JOB
 from dagster_project.partitions import pospal_key, register_pospal_accounts
 from dagster_project.runner import PartitionOutcome, run_partitions
 from etl.config import QianhubSettings
@@ -42,3 +42,15 @@ def run_vendor(
     register_pospal_accounts(instance, names)
     keys = [pospal_key(day.isoformat(), name) for day in dates for name in names]
     return run_partitions(job, keys, instance)
+
+
+def refresh_marts(
+    defs: dg.Definitions, instance: dg.DagsterInstance, report_day: dt.date | None = None
+) -> list[PartitionOutcome]:
+    """Materialise the marts (and check them) after loads that ran without the Dagster daemon,
+    whose ``marts_automation`` sensor would otherwise do it; then, if ``report_day`` is given,
+    that day's report."""
+    outcomes = run_partitions(defs.resolve_job_def(MARTS_JOB), [None], instance)
+    if report_day is not None and outcomes[0].success:
+        outcomes += run_partitions(defs.resolve_job_def(REPORT_JOB), [report_day], instance)
+    return outcomes

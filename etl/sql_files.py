@@ -28,8 +28,9 @@ def sql_dir() -> Path:
 
 
 def ddl_files() -> list[Path]:
-    """DDL files in the order they apply (by their NNN_ prefix)."""
-    return sorted((sql_dir() / "ddl").glob("*.sql"))
+    """DDL files in the order they apply (by their NNN_ prefix): the tables of ``sql/ddl``,
+    then the analysts' views of ``sql/marts`` (which read those tables)."""
+    return sorted((sql_dir() / "ddl").glob("*.sql")) + sorted((sql_dir() / "marts").glob("*.sql"))
 
 
 def read_sql(relative: str) -> str:

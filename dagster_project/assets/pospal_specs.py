@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.assets.schema import table_metadata
+
 GROUP = "pospal"
 KINDS = {"duckdb", "parquet"}
 
@@ -56,6 +58,7 @@ def table_specs() -> list[dg.AssetSpec]:
             kinds=KINDS,
             owners=["team:data-platform"],
             tags={"vendor": "pospal"},
+            metadata=table_metadata(f"pospal.{table}"),
         )
         for table, grain in TABLES.items()
     ]

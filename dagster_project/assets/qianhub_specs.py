@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.assets.schema import table_metadata
+
 GROUP = "qianhub"
 KINDS = {"duckdb", "parquet"}
 SHOPS_KEY = dg.AssetKey(["qianhub", "shops"])
@@ -11,6 +13,8 @@ SHOPS_KEY = dg.AssetKey(["qianhub", "shops"])
 TABLES: dict[str, str] = {
     "bills": "One row per bill_id (cashier.finish), latest version: highest undo_index, then "
     "latest cashier_on. Re-checkouts (反结账) replace the bill and all its child rows.",
+    "bill_versions": "One row per version of a bill ever loaded (bill_id, undo_index): "
+    "re-checkouts keep their earlier versions here for the audit.",
     "bill_orders": "One row per order in a bill (bill_id, order_id).",
     "bill_details": "One row per bill detail node, nested children (做法/加料/套餐) flattened "
     "with parent_detail_id, root_detail_id, path and depth.",
@@ -39,6 +43,7 @@ def table_specs() -> list[dg.AssetSpec]:
             kinds=KINDS,
             owners=["team:data-platform"],
             tags={"vendor": "qianhub"},
+            metadata=table_metadata(f"qianhub.{table}"),
         )
         for table, grain in TABLES.items()
     ]

@@ -93,9 +93,9 @@ def _flatten_record(raw: msgspec.Raw, rule: BusinessDayRule) -> Staged:
 
 
 def flatten_batch_bodies(bodies: Iterable[bytes], rule: BusinessDayRule) -> FlatBatch:
-    """Flatten ``batch-query`` response bodies into the ten bill and stat tables.
+    """Flatten ``batch-query`` response bodies into the eleven bill and stat tables.
 
-    All ten tables of :data:`BATCH_SCHEMAS` are always present (empty ones with their
+    All eleven tables of :data:`BATCH_SCHEMAS` are always present (empty ones with their
     schema). A body that is not a JSON array becomes one reject holding the whole body.
     """
     tables = Tables(BATCH_SCHEMAS)

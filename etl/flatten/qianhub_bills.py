@@ -17,11 +17,13 @@ import datetime as dt
 
 import msgspec
 
+from etl.batch import REC
 from etl.business_day import BusinessDayRule
 from etl.errors import RecordError
 from etl.flatten.columns import Row, Staged
 from etl.flatten.decimals import money, quantity
 from etl.flatten.qianhub_envelope import Envelope, decode, resolve_shop
+from etl.flatten.qianhub_tables import BILL_VERSIONS, BILLS
 from etl.flatten.times import parse_time, require_time
 from etl.qianhub.models import Bill, Detail, Goods, Order, code_text
 
@@ -69,8 +71,12 @@ def flatten_bill(envelope: Envelope, rule: BusinessDayRule) -> Staged:
         where = f"json.orders[{line_no}]"
         orders.append(_order_row(order, head, line_no, where))
         _walk(order.details, details, (bill.bill_id, order.order_id), head, None, 0, where)
+    # The version's own row, kept beside the latest one for the re-checkout audit.
+    named = dict(zip(BILLS.names, bills_row, strict=False))
+    version_row = tuple(named[name] for name in BILL_VERSIONS.names if name != REC)
     return {
         "bills": [bills_row],
+        "bill_versions": [version_row],
         "bill_orders": orders,
         "bill_details": details,
         "bill_payments": _payment_rows(bill, head),

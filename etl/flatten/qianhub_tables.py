@@ -206,8 +206,24 @@ DAYEND_STAT_LINES = _schema(
     *_LINE_COLUMNS,
 )
 
+BILL_VERSIONS = _schema(
+    ("bill_id", ID, _NOT_NULL),
+    ("undo_index", INT, _NOT_NULL),
+    ("shop_id", ID, _NOT_NULL),
+    ("business_date", DATE, _NOT_NULL),
+    ("sn", TEXT),
+    ("cashier_on", TIME, _NOT_NULL),
+    ("amount", MONEY),
+    ("real_amount", MONEY),
+    ("paid", MONEY),
+    ("discount", MONEY),
+    ("promotion", MONEY),
+    ("rounding", MONEY),
+)
+
 BATCH_SCHEMAS: dict[str, pa.Schema] = {
     "bills": BILLS,
+    "bill_versions": BILL_VERSIONS,
     "bill_orders": BILL_ORDERS,
     "bill_details": BILL_DETAILS,
     "bill_payments": BILL_PAYMENTS,
@@ -249,6 +265,14 @@ BILLS_ENTITY = EntitySpec(
 )
 """One row per bill_id, latest version; its orders, details and lines replaced with it."""
 
+BILL_VERSIONS_ENTITY = EntitySpec(
+    _q("bill_versions"),
+    key=("bill_id", "undo_index"),
+    version=("cashier_on",),
+)
+"""One row per bill version ever loaded (never deleted by a later version), for the
+re-checkout audit: ``bills`` keeps only the latest."""
+
 HANDOVER_STATS_ENTITY = EntitySpec(
     _q("handover_stats"),
     key=("shop_id", "staff_id", "create_on"),
@@ -269,9 +293,15 @@ DAYEND_STATS_ENTITY = EntitySpec(
 QIANHUB_ENTITIES: tuple[EntitySpec, ...] = (
     SHOPS_ENTITY,
     BILLS_ENTITY,
+    BILL_VERSIONS_ENTITY,
     HANDOVER_STATS_ENTITY,
     DAYEND_STATS_ENTITY,
 )
 
-BATCH_ENTITIES: tuple[EntitySpec, ...] = (BILLS_ENTITY, HANDOVER_STATS_ENTITY, DAYEND_STATS_ENTITY)
+BATCH_ENTITIES: tuple[EntitySpec, ...] = (
+    BILLS_ENTITY,
+    BILL_VERSIONS_ENTITY,
+    HANDOVER_STATS_ENTITY,
+    DAYEND_STATS_ENTITY,
+)
 """The entities of a ``batch-query`` flatten, in upsert order."""

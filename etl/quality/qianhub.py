@@ -12,6 +12,7 @@ from etl.sql_files import read_sql
 
 UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "qianhub.bills": ("bill_id",),
+    "qianhub.bill_versions": ("bill_id", "undo_index"),
     "qianhub.bill_orders": ("bill_id", "order_id"),
     "qianhub.bill_details": ("bill_id", "detail_id"),
     "qianhub.bill_payments": ("bill_id", "line_no"),

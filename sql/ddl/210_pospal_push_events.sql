@@ -73,3 +73,9 @@ WHERE cmd LIKE 'stockFlow.%'
 GROUP BY account, stock_flow_id;
 
 COMMENT ON VIEW pospal.stock_flow_states IS 'One row per account and stock flow (货流单): its state is the stockFlow.* command with the latest bornTimeStamp, whatever order the pushes arrived in.';
+
+COMMENT ON COLUMN pospal.stock_flow_states.account IS 'Our configured name of the Pospal account whose key signed the pushes.';
+COMMENT ON COLUMN pospal.stock_flow_states.stock_flow_id IS 'Stock flow id (push body stockFlowId).';
+COMMENT ON COLUMN pospal.stock_flow_states.state_cmd IS 'The flow''s state: the stockFlow.* command of its event with the latest bornTimeStamp (born_ms), e.g. stockFlow.confirmStockFlowIn.';
+COMMENT ON COLUMN pospal.stock_flow_states.state_at IS 'Latest born_at of the flow''s events, store-local wall-clock time (Asia/Shanghai), no zone.';
+COMMENT ON COLUMN pospal.stock_flow_states.events IS 'How many push_events rows the flow has: one per distinct stockFlow.* command (redeliveries only raise push_events.deliveries).';

@@ -32,11 +32,21 @@ BATCH_TABLES = [
     "bill_orders",
     "bill_payments",
     "bill_promotions",
+    "bill_versions",
     "bills",
     "dayend_stat_lines",
     "dayend_stats",
     "handover_stat_lines",
     "handover_stats",
+]
+MARTS = [
+    "daily_sales",
+    "hourly_traffic",
+    "payment_mix",
+    "recheckout_audit",
+    "refunds_and_voids",
+    "stores",
+    "top_goods",
 ]
 
 
@@ -49,6 +59,8 @@ def test_asset_graph_snapshot() -> None:
         + ["qianhub/shops"]
         + [f"pospal/{t}" for t in POSPAL_TABLES]
         + ["pospal/push_events"]
+        + [f"marts/{m}" for m in MARTS]
+        + ["reports/daily_report"]
     )
     for table in BATCH_TABLES:
         node = graph.get(dg.AssetKey(["qianhub", table]))
@@ -61,8 +73,29 @@ def test_asset_graph_snapshot() -> None:
         assert node.group_name == "pospal"
         assert node.description and node.description.startswith("One row per")
         assert isinstance(node.partitions_def, dg.MultiPartitionsDefinition)
+    for mart in MARTS:
+        node = graph.get(dg.AssetKey(["marts", mart]))
+        assert node.group_name == "marts"
+        assert node.description and node.description.startswith("One row per")
+        assert node.partitions_def is None
+        assert node.automation_condition is not None
+        # The UI's column list comes from the view's own comments.
+        schema = node.metadata["dagster/column_schema"]
+        assert schema.columns[0].name == "vendor"
+        assert all(column.description for column in schema.columns)
+    assert (
+        dg.AssetKey(["qianhub", "bill_versions"])
+        in graph.get(dg.AssetKey(["marts", "recheckout_audit"])).parent_keys
+    )
+    report = graph.get(dg.AssetKey(["reports", "daily_report"]))
+    assert dg.AssetKey(["marts", "daily_sales"]) in report.parent_keys
+    assert report.partitions_def is not None
+    bills = graph.get(dg.AssetKey(["qianhub", "bills"])).metadata["dagster/column_schema"]
+    assert bills.columns[0].name == "bill_id" and bills.columns[0].type == "BIGINT"
     checks = sorted((c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys)
     assert checks == [
+        ("marts/daily_sales", "reconciles_with_pospal_payments"),
+        ("marts/daily_sales", "reconciles_with_qianhub_dayend"),
         ("pospal/ticket_items", "no_orphan_children"),
         ("pospal/tickets", "lake_matches_duckdb"),
         ("pospal/tickets", "unique_keys"),
@@ -123,7 +156,9 @@ def test_definitions_load_offline_with_no_environment() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
-    assert out.stdout.strip().splitlines()[-1] == str(11 + len(POSPAL_TABLES) + 1)
+    assert out.stdout.strip().splitlines()[-1] == str(
+        len(BATCH_TABLES) + 1 + len(POSPAL_TABLES) + 1 + len(MARTS) + 1
+    )
 
 
 def test_pospal_partitions_are_business_days_by_account() -> None:

@@ -58,6 +58,16 @@ def test_newer_version_loaded_first_still_wins(
             "SELECT count(*) FROM qianhub.bill_payments WHERE bill_id = ?", [bill_id]
         ).fetchall()[0][0]
         total = wh.con.execute("SELECT count(*) FROM qianhub.bills").fetchall()[0][0]
+        kept = wh.con.execute(
+            "SELECT undo_index, paid FROM qianhub.bill_versions WHERE bill_id = ? "
+            "ORDER BY undo_index",
+            [bill_id],
+        ).fetchall()
+        audit = wh.con.execute(
+            "SELECT versions_seen, first_undo_index, last_undo_index, amount_before, "
+            "amount_after FROM marts.recheckout_audit WHERE bill_id = ?",
+            [bill_id],
+        ).fetchall()
 
     assert bill == [
         (final["undo_index"], final["paid"], dt.datetime.fromisoformat(final["cashier_on"]))
@@ -67,6 +77,16 @@ def test_newer_version_loaded_first_still_wins(
     assert details == nodes
     assert payments == len(final["payments"])
     assert total == len(e2e_world.final_bills(shop, DAY))
+    # Every version stays in bill_versions, whatever order they arrived in.
+    sent = sorted(
+        {
+            (r["json"]["undo_index"], r["json"]["paid"])
+            for r in records
+            if r["json"]["bill_id"] == bill_id
+        }
+    )
+    assert kept == sent
+    assert audit == [(len(sent), 0, final["undo_index"], sent[0][1], final["paid"])]
 
 
 def test_lake_equals_duckdb_and_notices_a_difference(
