@@ -8,41 +8,28 @@ import dagster as dg
 import duckdb
 
 from dagster_project.assets.marts_specs import POSPAL_RECONCILED, QIANHUB_RECONCILED, key
+from dagster_project.assets.previews import markdown_table, newest_rows
 from etl.quality.marts import Reconciliation, reconcile
 from etl.warehouse.connection import scalar
 from etl.warehouse.upsert import q
 
-PREVIEW_ROWS = 5
 MISMATCHES_SHOWN = 20
 
 
-def _markdown(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def mart_metadata(con: duckdb.DuckDBPyConnection, mart: str) -> dict[str, Any]:
-    view = q(f"marts.{mart}")
-    rows = int(scalar(con, f"SELECT count(*) FROM {view}"))
+    view = f"marts.{mart}"
+    rows = int(scalar(con, f"SELECT count(*) FROM {q(view)}"))
     metadata: dict[str, Any] = {"dagster/row_count": rows}
-    columns = [c[0] for c in con.execute(f"DESCRIBE {view}").fetchall()]
+    columns = [c[0] for c in con.execute(f"DESCRIBE {q(view)}").fetchall()]
     order = "vendor, store_id"
     if "business_date" in columns:
         first, last = con.execute(
-            f"SELECT min(business_date), max(business_date) FROM {view}"
+            f"SELECT min(business_date), max(business_date) FROM {q(view)}"
         ).fetchall()[0]
         metadata["first_business_date"] = str(first)
         metadata["last_business_date"] = str(last)
         order = "business_date DESC, vendor, store_id"
-    # Ids as text: the UI's JSON numbers are doubles and would round 19-digit ids.
-    select = ", ".join(
-        f"{q(c)}::VARCHAR" if c.endswith("_id") or c == "goods_id" else q(c) for c in columns
-    )
-    preview = con.execute(
-        f"SELECT {select} FROM {view} ORDER BY {order} LIMIT {PREVIEW_ROWS}"
-    ).fetchall()
-    metadata["preview"] = dg.MetadataValue.md(_markdown(columns, preview))
+    metadata["preview"] = dg.MetadataValue.md(newest_rows(con, view, order_by=order))
     return metadata
 
 
@@ -62,7 +49,7 @@ def _check(spec: dg.AssetCheckSpec, found: list[Reconciliation], extra: dict[str
     }
     if shown:
         table = [r.as_row() for r in shown]
-        metadata["mismatches"] = dg.MetadataValue.md(_markdown(list(Reconciliation.COLUMNS), table))
+        metadata["mismatches"] = dg.MetadataValue.md(markdown_table(Reconciliation.COLUMNS, table))
     return dg.AssetCheckResult(
         check_name=spec.name,
         asset_key=spec.asset_key,

@@ -17,6 +17,7 @@ from dagster_project.assets.pospal_specs import (
     VOIDS_RETURNS_CHECK,
     key,
 )
+from dagster_project.assets.previews import newest_rows
 from etl.flatten.pospal import POSPAL_ENTITIES
 from etl.pipeline.pospal import AccountDayResult
 from etl.pospal.budget import CallBudget
@@ -40,25 +41,16 @@ def quota_metadata(budget: CallBudget, account: PospalAccount, used_before: int)
     }
 
 
+def _partition(table: str, account: str, day: dt.date) -> tuple[str, list[object]]:
+    """The WHERE clause and parameters of one account-day (pay methods have no date)."""
+    if table == "pay_methods":
+        return "account = ?", [account]
+    return "account = ? AND business_date = ?", [account, day]
+
+
 def _rows(wh: Warehouse, table: str, account: str, day: dt.date) -> int:
-    where = "account = ?" + ("" if table == "pay_methods" else " AND business_date = ?")
-    params: list[object] = [account] if table == "pay_methods" else [account, day]
+    where, params = _partition(table, account, day)
     return int(scalar(wh.con, f"SELECT count(*) FROM {q('pospal.' + table)} WHERE {where}", params))
-
-
-def _preview(wh: Warehouse, account: str, day: dt.date) -> str:
-    rows = wh.con.execute(
-        "SELECT sn, uid::VARCHAR, ticket_time, ticket_type, is_void, total_amount "
-        "FROM pospal.tickets WHERE account = ? AND business_date = ? "
-        "ORDER BY ticket_time DESC, sn LIMIT 5",
-        [account, day],
-    ).fetchall()
-    lines = [
-        "| sn | uid | ticket_time | ticket_type | is_void | total_amount |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def materializations(
@@ -72,15 +64,21 @@ def materializations(
     day, account = result.business_date, result.account
     for query in result.finished:
         for table in QUERY_TABLES[query]:
+            rows = _rows(wh, table, account, day)
+            where, params = _partition(table, account, day)
             metadata: dict[str, Any] = {
-                "rows_in_partition": _rows(wh, table, account, day),
+                "dagster/row_count": rows,
+                "rows_in_partition": rows,
                 "rows_written": written.get(f"pospal.{table}", 0),
-                "window": f"({window[0]:%Y-%m-%d %H:%M:%S}, {window[1]:%Y-%m-%d %H:%M:%S}] "
+                # BusinessDayRule.window is half-open: the day start belongs to this day.
+                "window": f"[{window[0]:%Y-%m-%d %H:%M:%S}, {window[1]:%Y-%m-%d %H:%M:%S}) "
                 "store-local",
+                "preview": dg.MetadataValue.md(
+                    newest_rows(wh.con, f"pospal.{table}", where=where, params=params)
+                ),
             }
             if table == "tickets":
                 metadata["rejects"] = result.rejects
-                metadata["preview"] = dg.MetadataValue.md(_preview(wh, account, day))
                 metadata.update(quota)
             yield dg.MaterializeResult(asset_key=key(table), metadata=metadata)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import dagster as dg
 
+from dagster_project.assets.previews import newest_rows
 from dagster_project.assets.qianhub_specs import (
     DAYEND_CHECK,
     LAKE_CHECK,
@@ -43,36 +44,26 @@ def _partition_rows(wh: Warehouse, table: str, day: dt.date) -> int:
     )
 
 
-def _preview(wh: Warehouse, day: dt.date) -> str:
-    rows = wh.con.execute(
-        "SELECT bill_id::VARCHAR, shop_id, sn, cashier_on, undo_index, paid FROM qianhub.bills "
-        "WHERE business_date = ? ORDER BY cashier_on DESC, bill_id LIMIT 5",
-        [day],
-    ).fetchall()
-    lines = [
-        "| bill_id | shop_id | sn | cashier_on | undo_index | paid |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def materializations(
     wh: Warehouse, result: DayResult, window: tuple[dt.datetime, dt.datetime]
 ) -> Iterator[dg.MaterializeResult[Any]]:
     written = result.rows()
     day = result.business_date
     for table in TABLES:
+        rows = _partition_rows(wh, table, day)
         metadata: dict[str, Any] = {
-            "rows_in_partition": _partition_rows(wh, table, day),
+            "dagster/row_count": rows,
+            "rows_in_partition": rows,
             "rows_written": written.get(f"qianhub.{table}", 0),
             "window": f"[{window[0]:%Y-%m-%d %H:%M}, {window[1]:%Y-%m-%d %H:%M}) shop-local",
             "shops_loaded": len(result.loaded),
             "shops_failed": len(result.failures),
         }
+        metadata["preview"] = dg.MetadataValue.md(
+            newest_rows(wh.con, f"qianhub.{table}", where="business_date = ?", params=[day])
+        )
         if table == "bills":
             metadata["rejects"] = result.rejects
-            metadata["preview"] = dg.MetadataValue.md(_preview(wh, day))
         yield dg.MaterializeResult(asset_key=key(table), metadata=metadata)
 
 
