@@ -72,7 +72,13 @@ HISTORY_ENDPOINT = "queryCustomerHistoryTicketsByUid"
 PAY_METHODS_ENDPOINT = "queryAllPayMethod"
 
 # Errors that mean "this input is bad", as opposed to a bug in this module (which propagates).
-_BAD_INPUT = (RecordError, msgspec.ValidationError, msgspec.DecodeError, RecursionError)
+_BAD_INPUT = (
+    RecordError,
+    msgspec.ValidationError,
+    msgspec.DecodeError,
+    UnicodeDecodeError,  # msgspec raises it for invalid UTF-8 inside a JSON string
+    RecursionError,
+)
 
 RecordFlattener = Callable[[msgspec.Raw], Staged]
 

@@ -54,7 +54,7 @@ def split_answer(body: bytes) -> tuple[Shape, list[msgspec.Raw]]:
         answer = _ANSWER.decode(body)
     except msgspec.ValidationError as exc:
         raise RecordError(f"not a Pospal answer: {where(str(exc), 'body')}") from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise RecordError(f"body is not JSON: {exc}") from None
     if answer.status is None:
         raise RecordError("answer has no status")
@@ -96,7 +96,7 @@ def record_key(raw: msgspec.Raw | bytes, field: str) -> str | None:
     it is not valid; None when the record cannot be read or has no such field."""
     try:
         record = msgspec.json.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
     if not isinstance(record, dict):
         return None

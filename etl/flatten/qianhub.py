@@ -68,7 +68,13 @@ _RECORDS = msgspec.json.Decoder(list[msgspec.Raw])
 _SHOP_LIST = msgspec.json.Decoder(ShopList)
 _SHOP = msgspec.json.Decoder(Shop)
 # Errors that mean "this input is bad", as opposed to a bug in this module (which propagates).
-_BAD_INPUT = (RecordError, msgspec.ValidationError, msgspec.DecodeError, RecursionError)
+_BAD_INPUT = (
+    RecordError,
+    msgspec.ValidationError,
+    msgspec.DecodeError,
+    UnicodeDecodeError,  # msgspec raises it for invalid UTF-8 inside a JSON string
+    RecursionError,
+)
 
 
 def _text(raw: bytes | msgspec.Raw) -> str:

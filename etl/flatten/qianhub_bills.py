@@ -14,6 +14,7 @@ A record is all or nothing: any bad field anywhere in the bill rejects the whole
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import msgspec
 
@@ -71,6 +72,10 @@ def flatten_bill(envelope: Envelope, rule: BusinessDayRule) -> Staged:
         where = f"json.orders[{line_no}]"
         orders.append(_order_row(order, head, line_no, where))
         _walk(order.details, details, (bill.bill_id, order.order_id), head, None, 0, where)
+    # Keys within a bill must be unique, or the version would load as duplicate rows: a
+    # detail repeating its ancestor's id (a cycle in all but name) rejects the whole bill.
+    _require_unique((row[1] for row in orders), "json.orders[].order_id")
+    _require_unique((row[2] for row in details), "json.orders[].details[].detail_id")
     # The version's own row, kept beside the latest one for the re-checkout audit.
     named = dict(zip(BILLS.names, bills_row, strict=False))
     version_row = tuple(named[name] for name in BILL_VERSIONS.names if name != REC)
@@ -83,6 +88,14 @@ def flatten_bill(envelope: Envelope, rule: BusinessDayRule) -> Staged:
         "bill_promotions": _promotion_rows(bill, head),
         "bill_discounts": _discount_rows(bill, head),
     }
+
+
+def _require_unique(values: Iterable[object], field: str) -> None:
+    seen: set[object] = set()
+    for value in values:
+        if value in seen:
+            raise RecordError(f"{field} {value} appears twice in one bill")
+        seen.add(value)
 
 
 def _payment_rows(bill: Bill, head: tuple[int, int, dt.date]) -> list[Row]:

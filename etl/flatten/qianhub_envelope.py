@@ -43,6 +43,8 @@ def decode(decoder: msgspec.json.Decoder[T], raw: msgspec.Raw | bytes, field: st
         return decoder.decode(raw)
     except msgspec.ValidationError as exc:
         raise RecordError(where(str(exc), field)) from None
+    except UnicodeDecodeError as exc:  # msgspec's answer to invalid UTF-8 inside a string
+        raise RecordError(f"{field}: text is not valid UTF-8 ({exc.reason})") from None
 
 
 def kind(raw: msgspec.Raw | bytes) -> str:
@@ -123,7 +125,7 @@ def reject_context(raw: bytes) -> tuple[str | None, int | None]:
     """
     try:
         record = msgspec.json.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None, None
     if not isinstance(record, dict):
         return None, None

@@ -75,7 +75,7 @@ def check_answer(
         envelope: _Envelope | None = _ENVELOPE.decode(body)
     except msgspec.ValidationError:
         envelope = None  # JSON, but not the envelope: judged by HTTP status below
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         if 200 <= status < 300:
             raise VendorUnavailable(
                 "HTTP 2xx with a body that is not JSON (cut short?)",

@@ -74,7 +74,7 @@ def page_from_body(body: bytes) -> Page:
     """
     try:
         parsed = _PAGE_DECODER.decode(body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"not a Pospal page: {exc}") from None
     data = parsed.data
     if data is None:

@@ -118,7 +118,7 @@ def parse(raw: bytes, account: PospalAccount) -> PushMessage:
     names what is wrong."""
     try:
         outer = _DECODER.decode(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise PushRejected(400, f"request body is not JSON: {exc}") from None
     if not isinstance(outer, dict):
         raise PushRejected(400, f"request body is a JSON {type(outer).__name__}, not an object")
@@ -135,7 +135,7 @@ def parse(raw: bytes, account: PospalAccount) -> PushMessage:
             raise PushRejected(400, f"{name} must be an integer (epoch milliseconds)")
     try:
         fields = _DECODER.decode(outer["body"].encode("utf-8"))
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise PushRejected(400, f"body is a string but not JSON: {exc}") from None
     if not isinstance(fields, dict | list):
         raise PushRejected(400, "body must hold a JSON object or array")

@@ -234,7 +234,7 @@ class QianhubClient:
             raise _status_error(action, response, sent_signature=headers[SIGN_HEADER])
         try:
             check(response.body)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             # A 200 that is not the documented shape is almost always a body cut short by a
             # proxy or a gateway hiccup; the same request usually succeeds on retry.
             raise VendorUnavailable(
@@ -264,7 +264,7 @@ def _status_error(
     message: str | None = None
     try:
         err = msgspec.json.decode(response.body, type=_VendorErrorBody)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         pass
     else:
         code = err.error_code
