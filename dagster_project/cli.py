@@ -183,12 +183,15 @@ def sql(
             rows = result.fetchmany(limit + 1) if columns else []
         except duckdb.Error as exc:
             raise _fail(str(exc)) from None
-    table = Table(*columns)
-    for row in rows[:limit]:  # Text: values are data, never rich markup
+    table = Table()
+    for column in columns:  # Text: names and values are data, never rich markup
+        table.add_column(Text(column))
+    for row in rows[:limit]:
         table.add_row(*(Text("NULL" if v is None else str(v)) for v in row))
     console.print(table)
-    more = len(rows) > limit
-    console.print(f"{'first ' if more else ''}{min(len(rows), limit)} rows", highlight=False)
+    shown = min(len(rows), limit)
+    more = "first " if len(rows) > limit else ""
+    console.print(f"{more}{shown} row{'' if shown == 1 else 's'}", highlight=False)
 
 
 @app.command()
