@@ -56,6 +56,11 @@ class WarehouseSettings(BaseSettings):
     partition_start: dt.date = dt.date(2024, 1, 1)
     # DuckDB memory cap for loads; analysts' sessions are separate processes.
     duckdb_memory_limit: str = "2GB"
+    # Analysts query a published copy (reader_path), never the file a load holds: DuckDB lets
+    # no reader open a file another process has open read-write. During a load the copy is at
+    # most this old (0: republished after every committed load unit; always at the end).
+    reader_publish_seconds: float = Field(default=30.0, ge=0)
+    reader_copy: bool = True
 
     @field_validator("timezone")
     @classmethod
@@ -84,6 +89,11 @@ class WarehouseSettings(BaseSettings):
     @property
     def warehouse_path(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def reader_path(self) -> Path:
+        """The read copy analysts open read-only (see :mod:`etl.warehouse.replica`)."""
+        return self.home / "warehouse-read.duckdb"
 
     @property
     def lake_dir(self) -> Path:

@@ -16,7 +16,7 @@ from dagster_project.resources import WarehouseResource
 
 
 @dg.multi_asset(
-    name="marts_refresh",
+    name="marts_views",
     specs=mart_specs(),
     check_specs=CHECK_SPECS,
     can_subset=True,

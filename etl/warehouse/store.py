@@ -2,7 +2,8 @@
 
 One load unit (e.g. one shop's business day) is one DuckDB transaction: every entity's upsert,
 its rejects, its log row and its lake marks commit together or not at all. Only after the
-commit are the touched Parquet partitions rewritten (see :mod:`etl.warehouse.lake`).
+commit are the touched Parquet partitions rewritten (see :mod:`etl.warehouse.lake`), and then
+the read copy analysts query is republished when due (see :mod:`etl.warehouse.replica`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from etl.errors import LoadError
 from etl.warehouse.connection import apply_ddl, open_database
 from etl.warehouse.lake import mark_dirty, remove_stale_temp_files, sync_lake
 from etl.warehouse.meta import LoadUnit, record_load, record_rejects, utcnow
+from etl.warehouse.replica import ReadCopy, needs_publish
 from etl.warehouse.upsert import upsert_entity
 
 log = logging.getLogger(__name__)
@@ -51,15 +53,27 @@ def total_rows(results: Iterable[LoadResult]) -> dict[str, int]:
 class Warehouse:
     """An open warehouse. Use :meth:`open` as a context manager; one writer at a time."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, lake_dir: Path) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, lake_dir: Path, *, read_copy: ReadCopy | None = None
+    ) -> None:
         self.con = con
         self.lake_dir = lake_dir
+        self.read_copy = read_copy
 
     @classmethod
     @contextmanager
     def open(
         cls, settings: WarehouseSettings, *, lock_wait_seconds: float = 300.0
     ) -> Iterator[Warehouse]:
+        read_copy, stale = None, False
+        if settings.reader_copy:
+            read_copy = ReadCopy(
+                settings.warehouse_path,
+                settings.reader_path,
+                every_seconds=settings.reader_publish_seconds,
+            )
+            # Asked before opening: the DDL applied at every open is not a change to publish.
+            stale = needs_publish(settings.warehouse_path, settings.reader_path)
         con = open_database(
             settings.warehouse_path,
             memory_limit=settings.duckdb_memory_limit,
@@ -67,13 +81,24 @@ class Warehouse:
         )
         try:
             apply_ddl(con)
-            warehouse = cls(con, settings.lake_dir)
+            warehouse = cls(con, settings.lake_dir, read_copy=read_copy)
             # Finish a lake rewrite an earlier process was killed in the middle of.
             remove_stale_temp_files(settings.lake_dir)
             warehouse.sync_lake()
-            yield warehouse
+            if read_copy is not None:
+                read_copy.opened(con, stale=stale)  # a first-time analyst gets a copy at once
+            try:
+                yield warehouse
+            except Exception:
+                warehouse._publish_pending()  # units committed before the error still count
+                raise
+            warehouse._publish_pending()
         finally:
             con.close()
+
+    def _publish_pending(self) -> None:
+        if self.read_copy is not None:
+            self.read_copy.close(self.con)
 
     def sync_lake(self) -> int:
         return sync_lake(self.con, self.lake_dir)
@@ -115,6 +140,8 @@ class Warehouse:
             raise LoadError(f"{unit.describe()}: load rolled back: {exc}") from exc
         # Outside the try: a COMMIT that fails has rolled back by itself and is the real error.
         self.con.execute("COMMIT")
+        if self.read_copy is not None:
+            self.read_copy.changed()  # even if the lake rewrite below fails
         result.lake_files = self.sync_lake()
         log.info(
             "loaded %s: %d records, %d rejects, rows %s",
@@ -123,6 +150,8 @@ class Warehouse:
             len(batch.rejects),
             result.rows,
         )
+        if self.read_copy is not None:
+            self.read_copy.committed(self.con)  # publishes when due; a failure only warns
         return result
 
     def _rollback(self) -> None:
@@ -139,3 +168,6 @@ class Warehouse:
             )
         except Exception:  # the original error matters more than the log row
             log.exception("could not log the failure of %s in meta.loads", unit.describe())
+        else:
+            if self.read_copy is not None:
+                self.read_copy.changed()

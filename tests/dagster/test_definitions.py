@@ -151,6 +151,8 @@ def test_definitions_load_offline_with_no_environment() -> None:
         "from dagster_project.definitions import defs\n"
         "import dagster as dg\n"
         "d = defs() if callable(defs) else defs\n"
+        # What dagster-webserver does: name clashes between jobs, ops and assets fail here.
+        "dg.Definitions.validate_loadable(d)\n"
         "print(len(list(d.resolve_asset_graph().get_all_asset_keys())))\n"
     )
     out = subprocess.run(

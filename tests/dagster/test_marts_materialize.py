@@ -44,7 +44,7 @@ def test_marts_materialise_with_counts_previews_and_passing_checks(
     assert result.success
     metadata = {
         m.asset_key.to_user_string(): m.metadata
-        for m in result.asset_materializations_for_node("marts_refresh")
+        for m in result.asset_materializations_for_node("marts_views")
     }
     assert metadata["marts/daily_sales"]["dagster/row_count"].value == 2
     assert metadata["marts/recheckout_audit"]["dagster/row_count"].value == 1
