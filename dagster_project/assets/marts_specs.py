@@ -24,8 +24,13 @@ MARTS: dict[str, tuple[str, list[dg.AssetKey]]] = {
     "daily_sales": (
         "One row per vendor, store and business date: transactions, gross, discounts, "
         "rounding, refunds, net, average ticket, guests (QianHub), voids (Pospal), "
-        "re-checkouts (QianHub). Voids excluded, returns negated.",
-        [*_QIANHUB_BILLS, *_POSPAL_TICKETS, qianhub_specs.key("dayend_stats")],
+        "re-checkouts and delivery orders (QianHub). Voids excluded, returns negated.",
+        [
+            *_QIANHUB_BILLS,
+            *_POSPAL_TICKETS,
+            qianhub_specs.key("dayend_stats"),
+            qianhub_specs.key("delivery_orders"),
+        ],
     ),
     "payment_mix": (
         "One row per vendor, store, business date and payment method: lines, amount, share.",
@@ -43,6 +48,11 @@ MARTS: dict[str, tuple[str, list[dg.AssetKey]]] = {
     "refunds_and_voids": (
         "One row per Pospal return or voided ticket and per QianHub dish sent back (退菜).",
         [qianhub_specs.key("bill_details"), *_POSPAL_TICKETS],
+    ),
+    "delivery_channels": (
+        "One row per QianHub shop, business date and delivery platform (Meituan / Ele.me): "
+        "orders, cancellations, and the money split between customer, platform and shop.",
+        [qianhub_specs.key("delivery_orders"), qianhub_specs.key("delivery_order_items")],
     ),
     "recheckout_audit": (
         "One row per QianHub bill changed after checkout (反结账): versions loaded, amount "

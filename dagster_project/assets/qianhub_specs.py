@@ -25,6 +25,12 @@ TABLES: dict[str, str] = {
     "handover_stat_lines": "One row per handover report line, subdetail nested (section, line_no).",
     "dayend_stats": "One row per shop and business day: the vendor's day-end (日结) report.",
     "dayend_stat_lines": "One row per day-end report line, subdetail nested (section, line_no).",
+    "delivery_orders": "One row per delivery order (waimai.order, Meituan / Ele.me), latest "
+    "state; Canceled is the only cancellation. Platform and shop amounts from extra.",
+    "delivery_order_items": "One row per line of a delivery order (order_id, line_no): the "
+    "platform's goods and the shop goods it maps to.",
+    "delivery_order_promotions": "One row per promotion of a delivery order (order_id, line_no), "
+    "kept whole as JSON.",
 }
 
 

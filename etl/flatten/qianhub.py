@@ -24,6 +24,7 @@ from etl.business_day import BusinessDayRule
 from etl.errors import RecordError
 from etl.flatten.columns import Staged, Tables
 from etl.flatten.qianhub_bills import flatten_bill
+from etl.flatten.qianhub_delivery import flatten_delivery
 from etl.flatten.qianhub_envelope import Envelope, decode, parse_envelope, reject_context
 from etl.flatten.qianhub_stats import flatten_dayend, flatten_handover
 from etl.flatten.qianhub_tables import (
@@ -60,9 +61,10 @@ _FLATTENERS: dict[str, Flattener] = {
     "cashier.finish": flatten_bill,
     "handover.stat": flatten_handover,
     "dayend.stat": flatten_dayend,
+    "waimai.order": flatten_delivery,
 }
 SUPPORTED_BOH_TYPES = frozenset(_FLATTENERS)
-"""``boh_type``s flattened; any other (``waimai.order`` included, for now) is rejected."""
+"""``boh_type``s flattened; any other is rejected (kept in meta.rejects with its text)."""
 
 _RECORDS = msgspec.json.Decoder(list[msgspec.Raw])
 _SHOP_LIST = msgspec.json.Decoder(ShopList)
@@ -99,9 +101,9 @@ def _flatten_record(raw: msgspec.Raw, rule: BusinessDayRule) -> Staged:
 
 
 def flatten_batch_bodies(bodies: Iterable[bytes], rule: BusinessDayRule) -> FlatBatch:
-    """Flatten ``batch-query`` response bodies into the eleven bill and stat tables.
+    """Flatten ``batch-query`` response bodies into the bill, stat and delivery-order tables.
 
-    All eleven tables of :data:`BATCH_SCHEMAS` are always present (empty ones with their
+    All tables of :data:`BATCH_SCHEMAS` are always present (empty ones with their
     schema). A body that is not a JSON array becomes one reject holding the whole body.
     """
     tables = Tables(BATCH_SCHEMAS)

@@ -121,7 +121,8 @@ def reject_context(raw: bytes) -> tuple[str | None, int | None]:
     """Best-effort ``(record_key, shop_id)`` of a rejected record, for ``meta.rejects``.
 
     The key is the bill_id for bills (as sent, even when it is not a valid id), ``staff_id|
-    create_on`` for handovers, ``businessDay`` for day-ends. Anything unreadable gives None.
+    create_on`` for handovers, ``businessDay`` for day-ends, ``order`` for delivery orders.
+    Anything unreadable gives None.
     """
     try:
         record = msgspec.json.decode(raw)
@@ -142,6 +143,9 @@ def _record_key(record: dict[str, Any], document: dict[str, Any]) -> str | None:
     if boh_type == "dayend.stat":
         day = document.get("businessDay")
         return day if isinstance(day, str) else None
+    if boh_type == "waimai.order":
+        order = document.get("order")
+        return str(order) if isinstance(order, str | int) and not isinstance(order, bool) else None
     bill_id = document.get("bill_id")
     if isinstance(bill_id, str | int) and not isinstance(bill_id, bool):
         return str(bill_id)

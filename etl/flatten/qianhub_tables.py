@@ -221,6 +221,70 @@ BILL_VERSIONS = _schema(
     ("rounding", MONEY),
 )
 
+DELIVERY_ORDERS = _schema(
+    ("order_id", ID, _NOT_NULL),
+    ("shop_id", ID, _NOT_NULL),
+    ("business_date", DATE, _NOT_NULL),
+    ("sn", TEXT),
+    ("channel", TEXT),
+    ("channel_name", TEXT),
+    ("channel_order", TEXT),
+    ("order_state", TEXT),
+    ("state_rank", INT, _NOT_NULL),
+    ("is_canceled", pa.bool_(), _NOT_NULL),
+    ("pay_state", TEXT),
+    ("ship_type", TEXT),
+    ("guest_count", INT),
+    ("amount", MONEY),
+    ("goods_amount", MONEY),
+    ("box_amount", MONEY),
+    ("ship_fee", MONEY),
+    ("channel_share", MONEY),
+    ("channel_promotion", MONEY),
+    ("partner_promotion", MONEY),
+    ("partner_ship_fee", MONEY),
+    ("partner_receive", MONEY),
+    ("online_paid", MONEY),
+    ("pick_type", TEXT),
+    ("has_invoice", pa.bool_()),
+    ("partner", TEXT),
+    ("partner_mch", TEXT),
+    ("channel_mch", TEXT),
+    ("item_count", INT, _NOT_NULL),
+    ("created_on", TIME, _NOT_NULL),
+)
+
+DELIVERY_ORDER_ITEMS = _schema(
+    ("order_id", ID, _NOT_NULL),
+    ("line_no", INT, _NOT_NULL),
+    ("shop_id", ID, _NOT_NULL),
+    ("business_date", DATE, _NOT_NULL),
+    ("item_id", ID),
+    ("channel_goods", TEXT),
+    ("channel_goods_name", TEXT),
+    ("partner_goods", ID),
+    ("partner_goods_name", TEXT),
+    ("partner_goods_sn", TEXT),
+    ("is_mapped", pa.bool_(), _NOT_NULL),
+    ("unit_name", TEXT),
+    ("price", MONEY),
+    ("quantity", QUANTITY),
+    ("box_price", MONEY),
+    ("box_quantity", QUANTITY),
+    ("bag_name", TEXT),
+    ("created_on", TIME),
+)
+
+DELIVERY_ORDER_PROMOTIONS = _schema(
+    ("order_id", ID, _NOT_NULL),
+    ("line_no", INT, _NOT_NULL),
+    ("shop_id", ID, _NOT_NULL),
+    ("business_date", DATE, _NOT_NULL),
+    ("name", TEXT),
+    ("amount", MONEY),
+    ("promotion_json", TEXT, _NOT_NULL),
+)
+
 BATCH_SCHEMAS: dict[str, pa.Schema] = {
     "bills": BILLS,
     "bill_versions": BILL_VERSIONS,
@@ -233,6 +297,9 @@ BATCH_SCHEMAS: dict[str, pa.Schema] = {
     "handover_stat_lines": HANDOVER_STAT_LINES,
     "dayend_stats": DAYEND_STATS,
     "dayend_stat_lines": DAYEND_STAT_LINES,
+    "delivery_orders": DELIVERY_ORDERS,
+    "delivery_order_items": DELIVERY_ORDER_ITEMS,
+    "delivery_order_promotions": DELIVERY_ORDER_PROMOTIONS,
 }
 """Tables of one ``batch-query`` flatten, by unqualified name, always all present."""
 
@@ -290,12 +357,23 @@ DAYEND_STATS_ENTITY = EntitySpec(
 )
 """One row per shop and business day; its lines replaced with it."""
 
+DELIVERY_ORDERS_ENTITY = EntitySpec(
+    _q("delivery_orders"),
+    key=("order_id",),
+    # Each state change is re-sent as a new record; records carry no update time, so the
+    # state's place in the order's life decides (ties: the later record or load).
+    version=("state_rank",),
+    children=(_q("delivery_order_items"), _q("delivery_order_promotions")),
+)
+"""One row per delivery order, latest state; its items and promotions replaced with it."""
+
 QIANHUB_ENTITIES: tuple[EntitySpec, ...] = (
     SHOPS_ENTITY,
     BILLS_ENTITY,
     BILL_VERSIONS_ENTITY,
     HANDOVER_STATS_ENTITY,
     DAYEND_STATS_ENTITY,
+    DELIVERY_ORDERS_ENTITY,
 )
 
 BATCH_ENTITIES: tuple[EntitySpec, ...] = (
@@ -303,5 +381,6 @@ BATCH_ENTITIES: tuple[EntitySpec, ...] = (
     BILL_VERSIONS_ENTITY,
     HANDOVER_STATS_ENTITY,
     DAYEND_STATS_ENTITY,
+    DELIVERY_ORDERS_ENTITY,
 )
 """The entities of a ``batch-query`` flatten, in upsert order."""

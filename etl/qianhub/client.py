@@ -41,7 +41,7 @@ from etl.qianhub.auth import SIGN_HEADER, QianhubSigner
 log = logging.getLogger(__name__)
 
 VENDOR = "qianhub"
-BOH_TYPES = ("cashier.finish", "handover.stat", "dayend.stat")
+BOH_TYPES = ("cashier.finish", "handover.stat", "dayend.stat", "waimai.order")
 # The gateway takes shop-local wall-clock times at one-second resolution.
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Codes the simulator uses for a rejected signature and an unknown AppID; the vendor document

@@ -209,3 +209,69 @@ class ShopList(_Model):
     """
 
     shops: list[msgspec.Raw] | None
+
+
+class DeliveryGuest(_Model):
+    """``guest`` of a delivery order. Name, address and phone are personal data: they stay in
+    the raw landing and are not decoded into the warehouse."""
+
+    count: Int32 | None = None
+
+
+class DeliveryItem(_Model):
+    """One line (``details[]``) of a delivery order: the platform's goods and, when the shop
+    mapped it, the shop's own goods (``partner*``)."""
+
+    id: Int64 | None = None
+    partnerGoods: Int64 | None = None
+    partnerGoodsName: str | None = None
+    partnerGoodsSN: Code | None = None
+    channelGoods: Code | None = None
+    channelGoodsName: str | None = None
+    unitName: str | None = None
+    price: JsonNumber = NULL
+    quantity: JsonNumber = NULL
+    boxPrice: JsonNumber = NULL
+    boxQuantity: JsonNumber = NULL
+    bagName: str | None = None
+    createon: str | None = None
+
+
+class DeliveryExtra(_Model):
+    """``extra`` of a delivery order: how the money splits between platform and shop."""
+
+    goodsAmount: JsonNumber = NULL
+    boxAmount: JsonNumber = NULL
+    pickType: Code | None = None
+    channelShare: JsonNumber = NULL
+    channelPromotion: JsonNumber = NULL
+    partnerReceive: JsonNumber = NULL
+    partnerPromotion: JsonNumber = NULL
+    partnerShipFee: JsonNumber = NULL
+    onlinePaid: JsonNumber = NULL
+    shipFee: JsonNumber = NULL
+    hasInvoice: bool | int | None = None
+    partner: Code | None = None
+    partnerMch: Code | None = None
+    channelMch: Code | None = None
+
+
+class DeliveryOrder(_Model):
+    """The ``json`` of a ``waimai.order`` record: one delivery order (外卖) in its state at the
+    time of the record. ``order`` is global; ``sn`` the shop's daily sequence. The format is
+    the later public revision of the document (see the specs README); ``promotions[]`` has no
+    documented fields, so each entry is kept as its JSON text."""
+
+    order: Int64
+    createon: str
+    sn: Code | None = None
+    channel: str | None = None
+    channelOrder: Code | None = None
+    amount: JsonNumber = NULL
+    guest: DeliveryGuest | None = None
+    payState: Code | None = None
+    orderState: str | None = None
+    shipType: Code | None = None
+    details: list[DeliveryItem] | None = None
+    promotions: list[msgspec.Raw] | None = None
+    extra: DeliveryExtra | None = None

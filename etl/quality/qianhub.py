@@ -22,6 +22,9 @@ UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "qianhub.handover_stat_lines": ("shop_id", "staff_id", "create_on", "section", "line_no"),
     "qianhub.dayend_stats": ("shop_id", "business_date"),
     "qianhub.dayend_stat_lines": ("shop_id", "business_date", "section", "line_no"),
+    "qianhub.delivery_orders": ("order_id",),
+    "qianhub.delivery_order_items": ("order_id", "line_no"),
+    "qianhub.delivery_order_promotions": ("order_id", "line_no"),
 }
 
 

@@ -15,8 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 CASHIER_FINISH = "cashier.finish"
 HANDOVER_STAT = "handover.stat"
 DAYEND_STAT = "dayend.stat"
-# Named by a later revision of the document (delivery orders); the simulated shops have none,
-# but the gateway accepts the type, as the real one does.
+# Named by a later revision of the document (delivery orders); see qianhub_delivery.
 WAIMAI_ORDER = "waimai.order"
 BOH_TYPES = frozenset({CASHIER_FINISH, HANDOVER_STAT, DAYEND_STAT, WAIMAI_ORDER})
 

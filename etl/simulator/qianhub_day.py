@@ -25,15 +25,17 @@ from etl.simulator.qianhub_common import (
     CASHIER_FINISH,
     DAYEND_STAT,
     HANDOVER_STAT,
+    WAIMAI_ORDER,
     fmt_time,
 )
+from etl.simulator.qianhub_delivery import delivery_day
 from etl.simulator.qianhub_details import IdSequence
 from etl.simulator.qianhub_shops import ShopProfile, Staff
 from etl.simulator.qianhub_stats import goods_tally, stat_json
 
 Record = dict[str, object]
 _MINUTE = dt.timedelta(minutes=1)
-_RANK = {CASHIER_FINISH: 0, HANDOVER_STAT: 1, DAYEND_STAT: 2}
+_RANK = {CASHIER_FINISH: 0, HANDOVER_STAT: 1, DAYEND_STAT: 2, WAIMAI_ORDER: 3}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class ShopDay:
     handovers: tuple[Record, ...]
     dayend: Record | None
     timeline: tuple[tuple[dt.datetime, Record], ...]
+    deliveries: tuple[Record, ...] = ()  # each delivery order's final json
 
 
 def empty_day(business_date: dt.date) -> ShopDay:
@@ -135,6 +138,8 @@ def generate_day(
 
     timeline = [(t, _envelope(shop_key, shop.shop_id, b)) for t, b in timed]
     timeline += [(shift_end, handovers[0]), (close, handovers[1]), (dayend_at, dayend)]
+    delivery_timeline, deliveries = delivery_day(shop, seed, business_date, rule, shop_key)
+    timeline += delivery_timeline
     timeline.sort(key=lambda item: (item[0], _RANK[str(item[1]["boh_type"])]))
     timed.sort(key=lambda item: item[0])
     return ShopDay(
@@ -144,6 +149,7 @@ def generate_day(
         handovers=handovers,
         dayend=dayend,
         timeline=tuple(timeline),
+        deliveries=tuple(deliveries),
     )
 
 

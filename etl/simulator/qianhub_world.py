@@ -173,6 +173,10 @@ class QianhubWorld:
         """The day's two ``handover.stat`` records (full envelopes)."""
         return list(self.day(shop_id, business_date).handovers)
 
+    def delivery_orders(self, shop_id: int, business_date: dt.date) -> list[Record]:
+        """Each delivery order of the day in its final state (``json`` bodies), by time."""
+        return list(self.day(shop_id, business_date).deliveries)
+
     def dayend(self, shop_id: int, business_date: dt.date) -> Record:
         """The day's ``dayend.stat`` record (full envelope); KeyError on a day without data."""
         record = self.day(shop_id, business_date).dayend

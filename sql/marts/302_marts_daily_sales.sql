@@ -2,7 +2,8 @@
 -- QianHub: every bill in qianhub.bills is a sale (cashier.finish has no voided or refund bills:
 -- a change after payment is a re-checkout, which replaces the bill). Pospal: voided tickets are
 -- left out of every amount and counted in void_count; returns (SELL_RETURN, sent positive)
--- count in refunds and are subtracted from net_sales.
+-- count in refunds and are subtracted from net_sales. QianHub delivery orders have their own
+-- columns (delivery_*), never added to the bill figures.
 CREATE OR REPLACE VIEW marts.daily_sales AS
 WITH qianhub_guests AS (
     SELECT bill_id, sum(person_count) AS guests
@@ -72,25 +73,49 @@ WITH qianhub_guests AS (
     SELECT * FROM qianhub_days
     UNION ALL
     SELECT * FROM pospal_days
+), deliveries AS (
+    SELECT
+        'qianhub' AS vendor,
+        shop_id::VARCHAR AS store_id,
+        business_date,
+        count(*) FILTER (WHERE NOT is_canceled) AS delivery_orders,
+        coalesce(sum(amount) FILTER (WHERE NOT is_canceled), 0) AS delivery_sales,
+        coalesce(sum(partner_receive) FILTER (WHERE NOT is_canceled), 0) AS delivery_received,
+        count(*) FILTER (WHERE is_canceled) AS delivery_canceled
+    FROM qianhub.delivery_orders
+    GROUP BY ALL
+), all_days AS (
+    -- A shop-day with delivery orders but no bill still gets its row.
+    SELECT vendor, store_id, business_date FROM days
+    UNION
+    SELECT vendor, store_id, business_date FROM deliveries
 )
 SELECT
-    d.vendor,
-    d.store_id,
+    k.vendor,
+    k.store_id,
     s.store_name,
-    d.business_date,
-    d.transactions,
-    d.gross_sales::DECIMAL(18, 2) AS gross_sales,
-    d.discounts::DECIMAL(18, 2) AS discounts,
-    d.rounding::DECIMAL(18, 2) AS rounding,
-    d.refunds::DECIMAL(18, 2) AS refunds,
-    d.refund_count,
-    d.net_sales::DECIMAL(18, 2) AS net_sales,
+    k.business_date,
+    coalesce(d.transactions, 0) AS transactions,
+    coalesce(d.gross_sales, 0)::DECIMAL(18, 2) AS gross_sales,
+    coalesce(d.discounts, 0)::DECIMAL(18, 2) AS discounts,
+    coalesce(d.rounding, 0)::DECIMAL(18, 2) AS rounding,
+    coalesce(d.refunds, 0)::DECIMAL(18, 2) AS refunds,
+    coalesce(d.refund_count, 0) AS refund_count,
+    coalesce(d.net_sales, 0)::DECIMAL(18, 2) AS net_sales,
     -- An average is a statistic, not a ledger amount: DuckDB divides in DOUBLE; rounded to fen.
     (d.sales_after_discounts / nullif(d.transactions, 0))::DECIMAL(18, 2) AS avg_ticket,
     d.guests,
     d.void_count,
-    d.recheckouts
-FROM days AS d
+    d.recheckouts,
+    CASE WHEN k.vendor = 'qianhub' THEN coalesce(w.delivery_orders, 0) END AS delivery_orders,
+    CASE WHEN k.vendor = 'qianhub' THEN coalesce(w.delivery_sales, 0) END::DECIMAL(18, 2)
+        AS delivery_sales,
+    CASE WHEN k.vendor = 'qianhub' THEN coalesce(w.delivery_received, 0) END::DECIMAL(18, 2)
+        AS delivery_received,
+    CASE WHEN k.vendor = 'qianhub' THEN coalesce(w.delivery_canceled, 0) END AS delivery_canceled
+FROM all_days AS k
+LEFT JOIN days AS d USING (vendor, store_id, business_date)
+LEFT JOIN deliveries AS w USING (vendor, store_id, business_date)
 LEFT JOIN marts.stores AS s USING (vendor, store_id);
 
 COMMENT ON VIEW marts.daily_sales IS 'One row per vendor, store and business date. Voids excluded from every amount, returns subtracted (refunds); net_sales = gross_sales - discounts - rounding - refunds. Reconciled against QianHub dayend.stat and Pospal payment lines by the marts/daily_sales asset checks.';
@@ -108,4 +133,8 @@ COMMENT ON COLUMN marts.daily_sales.net_sales IS 'Money taken in yuan: QianHub s
 COMMENT ON COLUMN marts.daily_sales.avg_ticket IS 'Average sale after discounts and rounding, before refunds, per transaction, rounded to fen; NULL on a day without sales.';
 COMMENT ON COLUMN marts.daily_sales.guests IS 'QianHub: sum of the orders'' person_count (covers). NULL for Pospal, which records no guest count.';
 COMMENT ON COLUMN marts.daily_sales.void_count IS 'Pospal voided tickets (invalid = 1), left out of every amount. NULL for QianHub, which sends no voided bills (voided dishes are in marts.refunds_and_voids).';
+COMMENT ON COLUMN marts.daily_sales.delivery_orders IS 'QianHub delivery orders (Meituan / Ele.me, qianhub.delivery_orders) placed that business day and not cancelled; NULL for Pospal. Delivery columns are kept apart from the bill columns: whether a shop also settles delivery orders as POS bills depends on its set-up, so they are never added to net_sales.';
+COMMENT ON COLUMN marts.daily_sales.delivery_sales IS 'Order amount of those delivery orders in yuan (what customers paid, platform subsidies deducted); NULL for Pospal. See marts.delivery_channels for the split per platform.';
+COMMENT ON COLUMN marts.daily_sales.delivery_received IS 'What the shop receives from the platforms for those orders in yuan (partner_receive: after commission and the shop''s subsidies); NULL for Pospal.';
+COMMENT ON COLUMN marts.daily_sales.delivery_canceled IS 'QianHub delivery orders placed that day and cancelled (order_state Canceled); NULL for Pospal.';
 COMMENT ON COLUMN marts.daily_sales.recheckouts IS 'QianHub bills re-checked-out (undo_index > 0); see marts.recheckout_audit. NULL for Pospal, whose re-checkouts change a ticket in place without a trace.';

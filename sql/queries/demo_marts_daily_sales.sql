@@ -9,7 +9,9 @@ SELECT
     refunds,
     net_sales,
     avg_ticket,
-    guests
+    guests,
+    delivery_orders,
+    delivery_sales
 FROM marts.daily_sales
 WHERE business_date = $1
 ORDER BY net_sales DESC, vendor, store_id;

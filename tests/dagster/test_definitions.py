@@ -36,11 +36,15 @@ BATCH_TABLES = [
     "bills",
     "dayend_stat_lines",
     "dayend_stats",
+    "delivery_order_items",
+    "delivery_order_promotions",
+    "delivery_orders",
     "handover_stat_lines",
     "handover_stats",
 ]
 MARTS = [
     "daily_sales",
+    "delivery_channels",
     "hourly_traffic",
     "payment_mix",
     "recheckout_audit",

@@ -155,12 +155,12 @@ def test_doc_example_payment_promotion_discount(bill_example_body: bytes, rule: 
     ]
 
 
-def test_all_eleven_tables_always_present_with_their_schema(rule: BusinessDayRule):
+def test_all_batch_tables_always_present_with_their_schema(rule: BusinessDayRule):
     batch = flatten_batch_bodies([], rule)
 
     assert batch.records == 0
     assert list(batch.tables) == list(BATCH_SCHEMAS)
-    assert len(batch.tables) == 11
+    assert len(batch.tables) == 14
     for name, table in batch.tables.items():
         assert table.num_rows == 0
         assert table.schema == BATCH_SCHEMAS[name]

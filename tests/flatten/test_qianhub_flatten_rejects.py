@@ -98,8 +98,8 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], str, str | None]] = {
     "json is null": (lambda r: r.update(json=None), "json is null, not an object", None),
     "json is an array": (lambda r: r.update(json=[]), "json is an array, not an object", None),
     "unknown boh_type": (
-        lambda r: r.update(boh_type="waimai.order"),
-        "unsupported boh_type 'waimai.order'",
+        lambda r: r.update(boh_type="member.recharge"),
+        "unsupported boh_type 'member.recharge'",
         str(BILL),
     ),
     "missing boh_type": (lambda r: r.pop("boh_type"), "boh_type is missing", str(BILL)),

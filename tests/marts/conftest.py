@@ -61,6 +61,26 @@ INSERT INTO qianhub.dayend_stat_lines (shop_id, business_date, section, line_no,
   ({SHOP}, DATE '{DAY}', 'detail', 0, 0, 'cashierSum', NULL, 142.50);
 """
 
+DELIVERY_ROWS = f"""
+-- Meituan: one completed order (61.50 paid, 45.84 to the shop), one cancelled (30.00);
+-- Ele.me: one order in Refunding (20.00 paid, 15.00 to the shop) with an unmapped line.
+INSERT INTO qianhub.delivery_orders (order_id, shop_id, business_date, channel, channel_name,
+    order_state, state_rank, is_canceled, amount, goods_amount, box_amount, ship_fee,
+    channel_share, channel_promotion, partner_promotion, partner_receive, item_count,
+    created_on) VALUES
+  (9100000000000000001, {SHOP}, DATE '{DAY}', 'MT', 'Meituan', 'Completed', 4, FALSE, 61.50,
+   62.00, 1.50, 3.00, 11.16, 3.00, 2.00, 45.84, 1, TIMESTAMP '{DAY} 12:01:00'),
+  (9100000000000000002, {SHOP}, DATE '{DAY}', 'MT', 'Meituan', 'Canceled', 6, TRUE, 30.00,
+   30.00, 0.00, 0.00, 5.40, 0.00, 0.00, 24.60, 1, TIMESTAMP '{DAY} 18:00:00'),
+  (9100000000000000003, {SHOP}, DATE '{DAY}', 'EL', 'Ele.me', 'Refunding', 5, FALSE, 20.00,
+   18.00, 2.00, 0.00, 3.00, 0.00, 0.00, 15.00, 1, TIMESTAMP '{DAY} 19:00:00');
+INSERT INTO qianhub.delivery_order_items (order_id, line_no, shop_id, business_date,
+    channel_goods, partner_goods, is_mapped, price, quantity) VALUES
+  (9100000000000000001, 0, {SHOP}, DATE '{DAY}', 'MT88001', 501, TRUE, 62.00, 1),
+  (9100000000000000002, 0, {SHOP}, DATE '{DAY}', 'MT88001', 501, TRUE, 30.00, 1),
+  (9100000000000000003, 0, {SHOP}, DATE '{DAY}', 'EL-7', NULL, FALSE, 18.00, 1);
+"""
+
 POSPAL_ROWS = f"""
 -- S1 sale 50.00 of lines at 90% = 45.00 cash; R1 returns S1's 20.00 line, cash back;
 -- S2 sale 88.88 of lines, 0.88 rounded off = 88.00 WeChat; V1 voided sale 99.00;
@@ -101,6 +121,7 @@ def hand_warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
     apply_ddl(con)
     con.execute(QIANHUB_ROWS)
+    con.execute(DELIVERY_ROWS)
     con.execute(POSPAL_ROWS)
     yield con
     con.close()

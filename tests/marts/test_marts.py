@@ -181,3 +181,28 @@ def test_reconciliation_fails_when_a_ticket_is_removed(
 def test_reconciliation_since_limits_the_dates(hand_warehouse: duckdb.DuckDBPyConnection) -> None:
     assert reconcile(hand_warehouse, "pospal", since=DATE + dt.timedelta(days=1)) == []
     assert len(reconcile(hand_warehouse, "pospal", since=DATE)) == 1
+
+
+def test_delivery_orders_have_their_own_columns_and_channels(
+    hand_warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = _rows(
+        hand_warehouse,
+        "SELECT vendor, net_sales, delivery_orders, delivery_sales, delivery_received, "
+        "delivery_canceled FROM marts.daily_sales ORDER BY vendor",
+    )
+    assert rows == [
+        ("pospal", D("123.00"), None, None, None, None),
+        # Never added to net_sales; the cancelled order is left out of every amount.
+        ("qianhub", D("142.50"), 2, D("81.50"), D("60.84"), 1),
+    ]
+    channels = _rows(
+        hand_warehouse,
+        "SELECT channel, channel_name, orders, canceled_orders, refunding_orders, amount, "
+        "channel_share, partner_receive, unmapped_lines FROM marts.delivery_channels "
+        "ORDER BY channel",
+    )
+    assert channels == [
+        ("EL", "Ele.me", 1, 0, 1, D("20.00"), D("3.00"), D("15.00"), 1),
+        ("MT", "Meituan", 1, 1, 0, D("61.50"), D("11.16"), D("45.84"), 0),
+    ]

@@ -204,7 +204,13 @@ def test_query_returns_one_type(
         world.dayend(shop_id, DAY + dt.timedelta(days=1)),
     ]
     waimai = {"shop_id": shop_id, "boh_type": "waimai.order", **window()}
-    assert post(simulator.url, "qianhub.agent.query", waimai).json() == []
+    orders = DECODER.decode(post(simulator.url, "qianhub.agent.query", waimai).content)
+    assert {r["boh_type"] for r in orders} == {"waimai.order"}
+    # Each order is sent when placed and again in its final state; the last one is final.
+    finals = {r["json"]["order"]: r["json"] for r in orders}
+    assert list(finals.values()) == world.delivery_orders(shop_id, DAY)
+    assert len(orders) == 2 * len(finals)
+    assert all(o > 2**53 for o in finals)
 
 
 def test_the_variant_shop_key_goes_out_as_is(
