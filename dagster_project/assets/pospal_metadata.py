@@ -23,7 +23,7 @@ from etl.pipeline.pospal import AccountDayResult
 from etl.pospal.budget import CallBudget
 from etl.pospal.settings import PospalAccount
 from etl.quality.checks import duplicate_keys, orphans
-from etl.quality.pospal import UNIQUE_KEYS, voids_returns_problems
+from etl.quality.pospal import UNDATED_KEYS, UNIQUE_KEYS, voids_returns_problems
 from etl.warehouse import Warehouse
 from etl.warehouse.connection import scalar
 from etl.warehouse.lake import partition_differences
@@ -85,6 +85,7 @@ def materializations(
 
 def check_results(wh: Warehouse, day: dt.date) -> Iterator[dg.AssetCheckResult]:
     dupes = duplicate_keys(wh.con, UNIQUE_KEYS, business_date=day)
+    dupes.update(duplicate_keys(wh.con, UNDATED_KEYS, partition_column=None))
     yield dg.AssetCheckResult(
         check_name=UNIQUE_KEYS_CHECK.name,
         asset_key=UNIQUE_KEYS_CHECK.asset_key,

@@ -86,7 +86,10 @@ class PospalTuning(BaseSettings):
     @model_validator(mode="after")
     def _reserve_below_quota(self) -> PospalTuning:
         if self.quota_reserve >= self.daily_quota:
-            raise ValueError("quota_reserve must be smaller than daily_quota")
+            raise ValueError(
+                "POSPAL_QUOTA_RESERVE must be smaller than POSPAL_DAILY_QUOTA "
+                f"({self.quota_reserve} >= {self.daily_quota})"
+            )
         return self
 
     @classmethod
@@ -94,8 +97,11 @@ class PospalTuning(BaseSettings):
         try:
             return cls(**overrides)
         except ValidationError as exc:
+            # A model-level rule has no field: its message names the variables itself.
             problems = ", ".join(
-                f"POSPAL_{str(item['loc'][0]).upper() if item['loc'] else '?'} ({item['msg']})"
+                f"POSPAL_{str(item['loc'][0]).upper()} ({item['msg']})"
+                if item["loc"]
+                else str(item["msg"]).removeprefix("Value error, ")
                 for item in exc.errors()
             )
             raise ConfigError(f"invalid Pospal settings: {problems}") from None

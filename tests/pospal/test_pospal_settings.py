@@ -218,5 +218,17 @@ def test_tuning_defaults_env_and_errors(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("POSPAL_MAX_ATTEMPTS", "0")
     with pytest.raises(ConfigError, match="POSPAL_MAX_ATTEMPTS"):
         PospalTuning.from_env()
-    with pytest.raises(ConfigError, match="quota_reserve must be smaller"):
+    with pytest.raises(ConfigError, match="POSPAL_QUOTA_RESERVE must be smaller"):
         PospalTuning.from_env(max_attempts=3, quota_reserve=500)
+
+
+def test_a_reserve_not_below_the_quota_names_both_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POSPAL_QUOTA_RESERVE", "400")
+    with pytest.raises(ConfigError) as caught:
+        PospalTuning.from_env()
+    assert str(caught.value) == (
+        "invalid Pospal settings: POSPAL_QUOTA_RESERVE must be smaller than "
+        "POSPAL_DAILY_QUOTA (400 >= 300)"
+    )
