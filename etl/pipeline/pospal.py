@@ -139,9 +139,16 @@ def load_pay_methods(
 ) -> dict[str, str]:
     """Fetch the store's payment methods (code -> name), land and upsert them."""
     unit = LoadUnit(VENDOR, PAY_METHODS_ENDPOINT, account_unit(account))
-    body = client.pay_methods()
-    name = _pay_methods_prefix(account.name) + unit.load_id
-    path = raw.land(VENDOR, unit.endpoint, name, body)
+    started_at = utcnow()
+    try:
+        body = client.pay_methods()
+        name = _pay_methods_prefix(account.name) + unit.load_id
+        path = raw.land(VENDOR, unit.endpoint, name, body)
+    except (PosWarehouseError, OSError) as exc:  # as run_query: a failed call is in meta.loads
+        wh.record_failure(unit, started_at, exc)
+        if isinstance(exc, OSError):
+            raise LoadError(f"{unit.describe()}: raw landing failed: {exc}") from exc
+        raise
     batch = flatten_pay_methods(body, account=account.name)
     wh.load(replace(unit, raw_path=_relative(path, raw)), batch, [PAY_METHODS_ENTITY])
     return _pay_method_names(batch)

@@ -154,3 +154,19 @@ def test_quota_cut_inside_a_page_sequence_writes_nothing_of_it(
 @pytest.fixture(autouse=True)
 def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("POS_WAREHOUSE_HOME", raising=False)
+
+
+def test_a_failed_pay_methods_call_is_logged_in_meta_loads(
+    warehouse_settings: WarehouseSettings,
+) -> None:
+    vendor = ScriptedPospal(_tickets(3), quota=0)  # the very first call is refused
+    (result,) = run(warehouse_settings, vendor)
+    assert not result.complete
+    with duckdb.connect(str(warehouse_settings.warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT endpoint, unit, status, error FROM meta.loads WHERE vendor = 'pospal'"
+        ).fetchall()
+    assert len(rows) == 1
+    endpoint, unit, status, error = rows[0]
+    assert (endpoint, unit, status) == (pipeline.PAY_METHODS_ENDPOINT, "account=store-1", "failed")
+    assert "budget spent" in error
