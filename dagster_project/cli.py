@@ -334,6 +334,12 @@ def report(
     console.print(f"report: {path}", highlight=False, markup=False, soft_wrap=True)
 
 
+# WHALE e-voucher admin commands live in their own module.
+from dagster_project.cli_whale import whale_app  # noqa: E402
+
+app.add_typer(whale_app, name="whale")
+
+
 def main() -> None:
     load_dotenv(".env", override=False)
     logging.basicConfig(

@@ -11,6 +11,11 @@ from dagster_project.assets.pospal import build_pospal_assets
 from dagster_project.assets.pospal_push import PUSH_EVENTS_KEY, push_events
 from dagster_project.assets.qianhub import build_qianhub_assets
 from dagster_project.assets.report import REPORT_KEY, build_report_asset
+from dagster_project.assets.whale import (
+    build_whale_assets,
+    build_whale_notifications_job,
+    build_whale_retry_job,
+)
 from dagster_project.partitions import business_day_partitions, pospal_partitions
 from dagster_project.resources import default_resources
 from dagster_project.schedules import (
@@ -76,8 +81,17 @@ def build_definitions(settings: WarehouseSettings | None = None) -> dg.Definitio
             push_events,
             marts,
             build_report_asset(partitions),
+            *build_whale_assets(),
         ],
-        jobs=[qianhub_job, pospal_job, push_job, marts_job, report_job],
+        jobs=[
+            qianhub_job,
+            pospal_job,
+            push_job,
+            marts_job,
+            report_job,
+            build_whale_notifications_job(),
+            build_whale_retry_job(),
+        ],
         schedules=[
             nightly_schedule(qianhub_job, settings),
             pospal_nightly_schedule(pospal_job, settings),

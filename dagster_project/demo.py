@@ -20,7 +20,7 @@ from dagster_project import reporting
 from dagster_project.definitions import build_definitions
 from dagster_project.partitions import register_pospal_accounts
 from dagster_project.runner import PartitionOutcome, dagster_home, instance_for
-from dagster_project.vendors import VENDORS, refresh_marts, run_vendor
+from dagster_project.vendors import VENDORS, load_whale, refresh_marts, run_vendor
 from etl.config import WarehouseSettings
 from etl.pospal.settings import load_accounts
 from etl.quality.marts import reconcile
@@ -33,6 +33,7 @@ from etl.simulator import (
     QianhubWorld,
     ensure_demo_keypair,
 )
+from etl.simulator.whale_server import simulated_whale_env
 from etl.sql_files import read_sql
 from etl.warehouse.connection import connected
 
@@ -99,6 +100,7 @@ def simulated_vendors(
     with ExitStack() as stack:
         env = stack.enter_context(simulated_qianhub(settings, faults, as_of))
         env.update(stack.enter_context(simulated_pospal(settings, faults, as_of)))
+        env.update(stack.enter_context(simulated_whale_env(settings.home / "simulator")))
         for name in ("POSPAL_BASE_URL", "POSPAL_APP_ID", "POSPAL_APP_KEY"):
             os.environ.pop(name, None)
         yield env
@@ -169,6 +171,11 @@ def run_demo(console: Console, start: dt.date, days: int, faults: str) -> int:
                 console.print(f"{vendor} {outcome.label}: {state}")
                 for error in outcome.errors:
                     console.print(f"  {error}", markup=False, highlight=False)
+        whale = load_whale(defs, instance)
+        for outcome, what in zip(whale, ("notifications", "retry of failed"), strict=False):
+            console.print(f"whale {what}: {'ok' if outcome.success else 'FAILED'}")
+            for error in outcome.errors:
+                console.print(f"  {error}", markup=False, highlight=False)
         analysts = refresh_marts(defs, instance, report_day=dates[-1])
         for outcome in analysts:
             state = "ok" if outcome.success else "FAILED"
@@ -184,7 +191,8 @@ def run_demo(console: Console, start: dt.date, days: int, faults: str) -> int:
     console.print(f"demo: report {report.resolve()}", highlight=False, soft_wrap=True)
     loaded = _days_loaded(outcomes, dates)
     console.print(f"demo: {loaded} of {len(dates)} business days loaded")
-    return 0 if loaded == len(dates) and all(o.success for o in analysts) else 1
+    fine = all(o.success for o in [*analysts, *whale])
+    return 0 if loaded == len(dates) and fine else 1
 
 
 def run_ui(console: Console, port: int) -> int:

@@ -9,7 +9,7 @@ from rich.table import Table
 from etl.config import WarehouseSettings
 from etl.warehouse import fingerprints
 
-SCHEMAS = ("qianhub", "pospal", "meta")
+SCHEMAS = ("qianhub", "pospal", "whale", "meta")
 
 
 def print_tables(console: Console, settings: WarehouseSettings) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.whale_resources import WhaleResource
 from etl.config import QianhubSettings, WarehouseSettings
 from etl.errors import ConfigError
 from etl.pospal.budget import CallBudget
@@ -106,4 +107,5 @@ def default_resources() -> dict[str, object]:
             private_key_file=dg.EnvVar("QIANHUB_PRIVATE_KEY_FILE"),
         ),
         "pospal": PospalResource(),
+        "whale": WhaleResource(),
     }

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from dagster_project.assets.whale import NOTIFICATIONS_JOB, RETRY_JOB
 from dagster_project.definitions import MARTS_JOB, POSPAL_JOB, QIANHUB_JOB, REPORT_JOB
 from dagster_project.partitions import pospal_key, register_pospal_accounts
 from dagster_project.runner import PartitionOutcome, run_partitions
@@ -53,4 +54,13 @@ def refresh_marts(
     outcomes = run_partitions(defs.resolve_job_def(MARTS_JOB), [None], instance)
     if report_day is not None and outcomes[0].success:
         outcomes += run_partitions(defs.resolve_job_def(REPORT_JOB), [report_day], instance)
+    return outcomes
+
+
+def load_whale(defs: dg.Definitions, instance: dg.DagsterInstance) -> list[PartitionOutcome]:
+    """WHALE notification status for the ERP's order ids, then a retry of the failed ones
+    (the retry reloads what it re-sent)."""
+    outcomes = run_partitions(defs.resolve_job_def(NOTIFICATIONS_JOB), [None], instance)
+    if outcomes[0].success:
+        outcomes += run_partitions(defs.get_job_def(RETRY_JOB), [None], instance)
     return outcomes

@@ -1,7 +1,8 @@
 """``python -m etl.simulator qianhub --port 8765``: serve the simulated QianHub gateway;
 ``python -m etl.simulator pospal --port 8766``: the Pospal open API (:mod:`.pospal_cli`);
 ``python -m etl.simulator pospal-push --url URL --date D``: its push service, sending a
-business day's notifications to a webhook (:mod:`.pospal_push_cli`).
+business day's notifications to a webhook (:mod:`.pospal_push_cli`);
+``python -m etl.simulator whale --port 8767``: the WHALE e-voucher admin API (:mod:`.whale_cli`).
 
 Without ``--public-key-file`` a demo key pair is created once under ``--key-dir`` (default
 ``$POS_WAREHOUSE_HOME/simulator``) and reused; the three lines that point the loader at the
@@ -30,6 +31,8 @@ from etl.simulator.pospal_push_cli import add_parser as add_push_parser
 from etl.simulator.pospal_push_cli import run as run_push
 from etl.simulator.qianhub_server import QianhubSimulator
 from etl.simulator.qianhub_world import QianhubWorld
+from etl.simulator.whale_cli import add_parser as add_whale_parser
+from etl.simulator.whale_cli import run as run_whale
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_pospal_parser(vendors)
     add_push_parser(vendors)
+    add_whale_parser(vendors)
     return parser
 
 
@@ -67,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_pospal(args, parser)
     if args.vendor == "pospal-push":
         return run_push(args, parser)
+    if args.vendor == "whale":
+        return run_whale(args)
     try:
         faults = FaultConfig.parse(args.faults)
         world = QianhubWorld(

@@ -65,6 +65,7 @@ def test_asset_graph_snapshot() -> None:
         + ["pospal/push_events"]
         + [f"marts/{m}" for m in MARTS]
         + ["reports/daily_report"]
+        + ["whale/make_code_notifications", "whale/verify_notifications"]
     )
     for table in BATCH_TABLES:
         node = graph.get(dg.AssetKey(["qianhub", table]))
@@ -163,7 +164,7 @@ def test_definitions_load_offline_with_no_environment() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == str(
-        len(BATCH_TABLES) + 1 + len(POSPAL_TABLES) + 1 + len(MARTS) + 1
+        len(BATCH_TABLES) + 1 + len(POSPAL_TABLES) + 1 + len(MARTS) + 1 + 2
     )
 
 
