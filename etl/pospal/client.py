@@ -19,11 +19,11 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Mapping
-from types import TracebackType
 from typing import Any
 
 import httpx
 
+from etl.closing import Closing
 from etl.errors import (
     ConfigError,
     PermanentVendorError,
@@ -63,7 +63,7 @@ _MAX_ACCESS_LOG_SPAN = dt.timedelta(days=7)
 _PATH = re.compile(r"[A-Za-z][A-Za-z0-9_]*(/[A-Za-z][A-Za-z0-9_]*)+")
 
 
-class PospalClient:
+class PospalClient(Closing):
     """Signed calls for one Pospal account. Composition, not configuration: the same code runs
     against production, the simulator or an ``httpx.MockTransport`` (``transport=``)."""
 
@@ -126,17 +126,6 @@ class PospalClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> PospalClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- paged queries (each window at most one day; see etl.pospal.windows) ------------
 

@@ -21,12 +21,12 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import Any
 
 import httpx
 import msgspec
 
+from etl.closing import Closing
 from etl.config import QianhubSettings
 from etl.errors import (
     ConfigError,
@@ -87,7 +87,7 @@ def format_time(value: dt.datetime) -> str:
     return value.strftime(TIME_FORMAT)
 
 
-class QianhubClient:
+class QianhubClient(Closing):
     """Signed calls to the QianHub gateway. Composition, not configuration: pass any
     ``base_url``/``transport`` (production, simulator, ``httpx.MockTransport``)."""
 
@@ -134,17 +134,6 @@ class QianhubClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> QianhubClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- actions -------------------------------------------------------------------------
 

@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from types import TracebackType
 
 import httpx
 
+from etl.closing import Closing
 from etl.simulator.pospal_push_message import Push, body_text, push_headers, sign
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def unknown_push(push: Push, rng: random.Random) -> Push:
     return Push(push.app_id, UNKNOWN_CMD, push.born_ms, push.sent_ms + 1, body_text(body))
 
 
-class PushSender:
+class PushSender(Closing):
     """POSTs pushes to ``url`` signed with ``accounts`` (appId -> appKey), like the vendor.
 
     ``workers`` > 1 sends that many messages at once (a burst); reports keep message order.
@@ -174,17 +174,6 @@ class PushSender:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> PushSender:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def plan(self, pushes: Iterable[Push]) -> list[tuple[Push, str | None]]:
         """The deliveries ``send`` makes: each message with its fault, duplicates twice, an

@@ -17,7 +17,6 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ import msgspec
 from msgspec import Struct
 from pydantic import SecretStr
 
+from etl.closing import Closing
 from etl.errors import VendorError
 from etl.http import MASK, post_capped, redact, retrying
 from etl.whale.envelope import VENDOR, WhaleUnexpectedAnswer, check_answer
@@ -90,7 +90,7 @@ def prepare(
     return PreparedRequest(name, path, body, {"Content-Type": CONTENT_TYPE}, secret)
 
 
-class WhaleClient:
+class WhaleClient(Closing):
     """Calls for one WHALE installation. The same code runs against production, the simulator
     or an ``httpx.MockTransport`` (``transport=``)."""
 
@@ -144,17 +144,6 @@ class WhaleClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> WhaleClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- actions ----------------------------------------------------------------------------
 

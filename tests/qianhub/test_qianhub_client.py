@@ -147,7 +147,7 @@ def test_batch_query_signature_covers_raw_utf8_bytes(
         "action": "qianhub.agent.batch-query",
         "body": {
             "shop_id": 10,
-            "boh_types": ["cashier.finish", "handover.stat", "dayend.stat"],
+            "boh_types": ["cashier.finish", "handover.stat", "dayend.stat", "waimai.order"],
             "begin": "2026-11-01 06:00:00",
             "end": "2026-11-02 06:00:00",
         },
