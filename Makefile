@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest ui lock clean simulator simulator-pospal webhook bench-webhook
+.PHONY: venv demo test lint typecheck pytest ui lock clean simulator simulator-pospal webhook bench-webhook bench
 
 venv: $(STAMP)
 
@@ -41,6 +41,22 @@ simulator: $(STAMP)
 bench-webhook: $(STAMP)
 	$(BIN)/python -m etl.bench.webhook
 
+# The loader benchmark, in its own venv: dlt, pandas and orjson never reach .venv.
+# Size and options: make bench BENCH_ARGS="--bills 200000 --tickets 200000"
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): requirements-bench.lock pyproject.toml
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements-bench.lock
+	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m etl.bench $(BENCH_ARGS)
+
 webhook: $(STAMP)
 	$(BIN)/pos-warehouse webhook --host 127.0.0.1 --port 8780
 
@@ -52,4 +68,4 @@ lock:
 	uv pip compile requirements.in --python-version 3.11 --no-emit-package pos-warehouse -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) .mypy_cache .ruff_cache .pytest_cache
