@@ -1,0 +1,69 @@
+"""Disk full in the middle of a Parquet rewrite: the old partition file stays whole, no temp
+file is left, the DuckDB unit stays committed with its partition still marked dirty, and the
+next open (disk freed) brings the lake level with DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pyarrow.parquet as pq
+import pytest
+
+from etl.config import WarehouseSettings
+from etl.flatten.qianhub import BATCH_ENTITIES, flatten_batch_bodies
+from etl.simulator import QianhubWorld
+from etl.warehouse import LoadUnit, Warehouse
+from etl.warehouse.lake import lake_differences, partition_file
+
+DAY = dt.date(2026, 11, 5)
+ENCODE = msgspec.json.Encoder(decimal_format="number").encode
+
+
+def _load(wh: Warehouse, world: QianhubWorld, shop: int, settings: WarehouseSettings) -> None:
+    start, end = settings.rule.window(DAY)
+    records = world.records(shop, ["cashier.finish", "dayend.stat"], start, end)
+    batch = flatten_batch_bodies([ENCODE(records)], settings.rule)
+    wh.load(LoadUnit("qianhub", "batch-query", f"shop_id={shop}", DAY, start, end), batch,
+            BATCH_ENTITIES)  # fmt: skip
+
+
+def test_disk_full_during_a_rewrite_keeps_the_old_partition(
+    e2e_world: QianhubWorld, warehouse_settings: WarehouseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = e2e_world.shop_ids()[:2]
+    bills = partition_file(warehouse_settings.lake_dir, "qianhub.bills", "business_date", str(DAY))
+    with Warehouse.open(warehouse_settings) as wh:
+        _load(wh, e2e_world, first, warehouse_settings)
+    before = bills.read_bytes()
+
+    real_write = pq.write_table
+
+    def disk_full(table: Any, where: Any, **kwargs: Any) -> None:
+        real_write(table.slice(0, 1), where, **kwargs)  # a partial file, then no space left
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with Warehouse.open(warehouse_settings) as wh:
+        monkeypatch.setattr(pq, "write_table", disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            _load(wh, e2e_world, second, warehouse_settings)
+        monkeypatch.setattr(pq, "write_table", real_write)
+        shops = wh.con.execute(
+            "SELECT count(DISTINCT shop_id) FROM qianhub.bills WHERE business_date = ?", [DAY]
+        ).fetchall()
+        dirty = wh.con.execute("SELECT count(*) FROM meta.lake_dirty").fetchall()
+        assert bills.read_bytes() == before  # the old partition, whole
+        assert list(Path(warehouse_settings.lake_dir).rglob("*.tmp")) == []
+    assert shops == [(2,)]  # the unit itself committed in DuckDB
+    assert dirty[0][0] > 0  # and its partitions are still marked for rewriting
+
+    with Warehouse.open(warehouse_settings) as wh:  # disk freed: the open finishes the job
+        tables = [t for spec in BATCH_ENTITIES for t in spec.tables]
+        diffs = {t: lake_differences(wh.con, wh.lake_dir, t, "business_date") for t in tables}
+        dirty_after = wh.con.execute("SELECT count(*) FROM meta.lake_dirty").fetchall()
+    assert diffs == dict.fromkeys(tables, 0)
+    assert dirty_after == [(0,)]
+    assert bills.read_bytes() != before
