@@ -316,17 +316,16 @@ def report(
     as one self-contained HTML file that opens offline."""
     from pathlib import Path
 
-    import duckdb
-
     from etl.report import ReportError, write_report
+    from etl.warehouse.reader import open_for_reading
 
     day = _date(date)
     settings = WarehouseSettings.from_env()
     if not settings.warehouse_path.exists():
         raise _fail(f"no warehouse at {settings.warehouse_path} yet")
     out_dir = Path(output_dir) if output_dir else settings.home / "reports"
-    # Read-only: a report must neither create a database nor wait for a running load's lock.
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    # The read copy: a report must neither create a database nor wait for a running load.
+    with open_for_reading(settings) as con:
         try:
             path = write_report(con, day, out_dir, store or None)
         except ReportError as exc:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
 from rich.console import Console
 from rich.table import Table
 
 from etl.config import WarehouseSettings
 from etl.warehouse import fingerprints
+from etl.warehouse.reader import open_for_reading
 
 SCHEMAS = ("qianhub", "pospal", "whale", "meta")
 
@@ -16,8 +16,8 @@ def print_tables(console: Console, settings: WarehouseSettings) -> None:
     if not settings.warehouse_path.exists():
         console.print(f"no warehouse at {settings.warehouse_path} yet")
         return
-    # Read-only: printing must neither create a database nor wait for a running load's lock.
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    # The read copy: printing must neither create a database nor wait for a running load.
+    with open_for_reading(settings) as con:
         prints = fingerprints(con, SCHEMAS)
     table = Table(title=f"Warehouse {settings.warehouse_path}")
     table.add_column("table")

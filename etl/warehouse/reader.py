@@ -24,3 +24,12 @@ def open_reader(settings: WarehouseSettings) -> duckdb.DuckDBPyConnection:
     if not path.is_file():
         raise NoReadCopyError(f"no read copy yet at {path}: run a load first")
     return duckdb.connect(str(path), read_only=True)
+
+
+def open_for_reading(settings: WarehouseSettings) -> duckdb.DuckDBPyConnection:
+    """For the project's own reports and printouts: the read copy when publishing is on and a
+    copy exists (it never waits for, or blocks, a load in another process), else the warehouse
+    file itself, read-only."""
+    if settings.reader_copy and settings.reader_path.is_file():
+        return duckdb.connect(str(settings.reader_path), read_only=True)
+    return duckdb.connect(str(settings.warehouse_path), read_only=True)

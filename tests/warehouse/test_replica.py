@@ -19,7 +19,7 @@ from dagster_project.cli import app
 from etl.batch import REC, EntitySpec, FlatBatch
 from etl.config import WarehouseSettings
 from etl.warehouse import LoadUnit, Warehouse
-from etl.warehouse.reader import NoReadCopyError, open_reader
+from etl.warehouse.reader import NoReadCopyError, open_for_reading, open_reader
 from etl.warehouse.replica import needs_publish, publish, remove_stale_copies
 
 ITEMS = EntitySpec("t.items", key=("id",), version=("v",))
@@ -286,3 +286,20 @@ def test_cli_sql_prints_the_query_result_from_the_read_copy(
     assert "2 rows" in shown.output
     assert broken.exit_code == 1
     assert "nope" in broken.output
+
+
+def test_open_for_reading_prefers_the_read_copy(tmp_path: Path) -> None:
+    settings = WarehouseSettings(home=tmp_path / "home")
+    settings.home.mkdir(parents=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("CREATE TABLE t AS SELECT 'warehouse' AS source")
+    with duckdb.connect(str(settings.reader_path)) as con:
+        con.execute("CREATE TABLE t AS SELECT 'read copy' AS source")
+    with open_for_reading(settings) as con:
+        assert con.execute("SELECT source FROM t").fetchall() == [("read copy",)]
+    off = WarehouseSettings(home=settings.home, reader_copy=False)
+    with open_for_reading(off) as con:  # publishing off: a leftover copy may be stale
+        assert con.execute("SELECT source FROM t").fetchall() == [("warehouse",)]
+    settings.reader_path.unlink()
+    with open_for_reading(settings) as con:
+        assert con.execute("SELECT source FROM t").fetchall() == [("warehouse",)]
