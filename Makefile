@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest ui lock clean simulator simulator-pospal webhook bench-webhook bench
+.PHONY: venv demo test lint typecheck pytest ui lock clean simulator simulator-pospal webhook bench-webhook bench chaos
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ simulator: $(STAMP)
 
 bench-webhook: $(STAMP)
 	$(BIN)/python -m etl.bench.webhook
+
+# Fault matrix and kill -9 trials against the simulators; writes docs/reliability.md.
+chaos: $(STAMP)
+	$(BIN)/python -m etl.chaos
 
 # The loader benchmark, in its own venv: dlt, pandas and orjson never reach .venv.
 # Size and options: make bench BENCH_ARGS="--bills 200000 --tickets 200000"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from etl.batch import EntitySpec, FlatBatch
+from etl.chaos.hooks import kill_point
 from etl.config import WarehouseSettings
 from etl.errors import LoadError, PosWarehouseError, QuotaExhausted
 from etl.flatten.pospal import (
@@ -120,6 +121,7 @@ def run_query(wh: Warehouse, raw: RawStore, query: PagedQuery) -> LoadResult:
         if isinstance(exc, OSError):
             raise LoadError(f"{unit.describe()}: raw landing failed: {exc}") from exc
         raise
+    kill_point("fetched")
     unit = replace(unit, raw_path=_relative(landed, raw))
     return wh.load(unit, query.flatten(bodies), [query.entity])
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl.chaos.hooks import kill_point
 from etl.config import QianhubSettings, WarehouseSettings
 from etl.errors import LoadError, PosWarehouseError
 from etl.flatten.qianhub import (
@@ -128,6 +129,7 @@ def load_shop_day(
     except (PosWarehouseError, OSError) as exc:  # vendor errors and raw-landing disk errors
         warehouse.record_failure(unit, started_at, exc)
         raise LoadError(f"{unit.describe()}: fetch failed: {exc}") from exc
+    kill_point("fetched")
     batch = flatten_batch_bodies(bodies, settings.rule)
     return warehouse.load(_with_raw(unit, landed.parent, raw), batch, BATCH_ENTITIES)
 

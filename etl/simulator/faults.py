@@ -14,6 +14,13 @@ Two families, with different determinism on purpose:
   whose window is longer than ``oversize_over_hours`` with trailing whitespace up to
   ``oversize_bytes``: still valid JSON, too big for a client with a byte cap, so the loader
   must split the window.
+* ``envelope`` is a transient fault like the others: an HTTP 200 whose body is the vendor's
+  error envelope instead of the answer (QianHub ``{"error_code": 1000, ...}``, Pospal
+  ``{"status": "error", ...}``), as a gateway in trouble sends it. Drawn after ``slow``, so a
+  config without it draws exactly as before.
+* ``reorder`` (QianHub only) is a data fault: a chosen ``query`` / ``batch-query`` answer comes
+  with its records in a shuffled order, so a re-checkout's newer version can arrive before the
+  older one. Chosen and shuffled from the records' ids and the seed (same request, same order).
 * ``duplicate`` (Pospal only) starts a chosen page of a cursor-paged query with the previous
   page's last row again, chosen from the cursor and seed (see
   :mod:`etl.simulator.pospal_paging`); nothing is skipped, one row arrives twice.
@@ -29,8 +36,8 @@ from dataclasses import dataclass, fields
 Record = dict[str, object]
 
 _ALIASES = {"5xx": "error_5xx"}
-_RATES = ("error_5xx", "drop", "timeout", "slow", "malformed", "duplicate")
-TRANSIENT_KINDS = ("5xx", "drop", "timeout", "slow")
+_RATES = ("error_5xx", "drop", "timeout", "slow", "envelope", "malformed", "duplicate", "reorder")
+TRANSIENT_KINDS = ("5xx", "drop", "timeout", "slow", "envelope")
 MALFORMED_KINDS = ("amount", "cashier_on", "bill_id", "detail", "null")
 
 
@@ -38,16 +45,18 @@ MALFORMED_KINDS = ("amount", "cashier_on", "bill_id", "detail", "null")
 class FaultConfig:
     """What to inject and how often. Rates are probabilities in 0..1; all zero by default.
 
-    Transient rates are cumulative per request in the order 5xx, drop, timeout, slow (a
-    request gets at most one); their sum must not exceed 1.
+    Transient rates are cumulative per request in the order 5xx, drop, timeout, slow, envelope
+    (a request gets at most one); their sum must not exceed 1.
     """
 
     error_5xx: float = 0.0
     drop: float = 0.0
     timeout: float = 0.0
     slow: float = 0.0
+    envelope: float = 0.0
     malformed: float = 0.0
     duplicate: float = 0.0
+    reorder: float = 0.0
     timeout_delay: float = 3.0
     slow_delay: float = 0.2
     oversize_over_hours: float | None = None
@@ -59,8 +68,8 @@ class FaultConfig:
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"fault rate {name}={rate} must be within 0..1")
-        if self.error_5xx + self.drop + self.timeout + self.slow > 1.0 + 1e-9:
-            raise ValueError("fault rates 5xx + drop + timeout + slow must not exceed 1")
+        if self.error_5xx + self.drop + self.timeout + self.slow + self.envelope > 1.0 + 1e-9:
+            raise ValueError("fault rates 5xx + drop + timeout + slow + envelope must not exceed 1")
         if self.timeout_delay < 0 or self.slow_delay < 0:
             raise ValueError("fault delays must be >= 0 seconds")
         if self.oversize_over_hours is not None and self.oversize_over_hours <= 0:
@@ -71,8 +80,9 @@ class FaultConfig:
     @classmethod
     def parse(cls, spec: str) -> FaultConfig:
         """Parse ``"5xx=0.05,drop=0.02,timeout=0.01,slow=0.05,malformed=0.01,
-        oversize_over_hours=6,oversize_bytes=2000000"`` (also ``duplicate``, ``timeout_delay``,
-        ``slow_delay``, ``seed``). An empty spec or ``none`` means no faults."""
+        oversize_over_hours=6,oversize_bytes=2000000"`` (also ``envelope``, ``duplicate``,
+        ``reorder``, ``timeout_delay``, ``slow_delay``, ``seed``). An empty spec or ``none``
+        means no faults."""
         spec = spec.strip()
         if spec.lower() in ("", "none"):
             return cls()
@@ -127,7 +137,7 @@ class FaultInjector:
             variant = self._rng.randrange(1 << 16)
         for kind, rate in zip(
             TRANSIENT_KINDS,
-            (config.error_5xx, config.drop, config.timeout, config.slow),
+            (config.error_5xx, config.drop, config.timeout, config.slow, config.envelope),
             strict=True,
         ):
             if roll < rate:
@@ -155,6 +165,27 @@ def with_malformed(records: list[Record], config: FaultConfig) -> tuple[list[Rec
             out.append(corrupt(record, MALFORMED_KINDS[rng.randrange(len(MALFORMED_KINDS))], rng))
             added += 1
     return out, added
+
+
+def with_reordered(records: list[Record], config: FaultConfig) -> tuple[list[Record], bool]:
+    """``records`` shuffled when this answer is chosen (from its records' ids and the seed),
+    else unchanged; (the list, whether it was shuffled). The records themselves are shared."""
+    if config.reorder <= 0 or len(records) < 2:
+        return records, False
+    ids = [_record_id(r) for r in records]
+    rng = random.Random(f"{config.seed}:reorder:{len(ids)}:{ids[0]}:{ids[-1]}")
+    if rng.random() >= config.reorder:
+        return records, False
+    shuffled = list(records)
+    rng.shuffle(shuffled)
+    return shuffled, True
+
+
+def _record_id(record: Record) -> object:
+    body = record.get("json")
+    if isinstance(body, dict):
+        return body.get("bill_id", body.get("id", body.get("create_on")))
+    return record.get("boh_type")
 
 
 def corrupt(record: Record, kind: str, rng: random.Random) -> Record:

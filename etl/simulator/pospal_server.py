@@ -231,6 +231,10 @@ class PospalSimulator:
         elif fault.kind == "slow":
             self._stopping.wait(self.faults.slow_delay)
             self._send(handler, status, body, gzipped=gzipped)
+        elif fault.kind == "envelope":
+            # Pospal answers errors as HTTP 200 too: the envelope alone says it failed.
+            error = '{"status":"error","messages":["系统繁忙,请稍后再试"]}'
+            self._send(handler, 200, error.encode())
 
     def _send(
         self,

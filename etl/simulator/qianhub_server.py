@@ -23,7 +23,13 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from etl.qianhub.auth import APP_HEADER, SIGN_HEADER
 from etl.simulator.counters import Counters, SimulatorStats
-from etl.simulator.faults import FaultConfig, FaultInjector, TransientFault, with_malformed
+from etl.simulator.faults import (
+    FaultConfig,
+    FaultInjector,
+    TransientFault,
+    with_malformed,
+    with_reordered,
+)
 from etl.simulator.http_server import TrackingServer
 from etl.simulator.qianhub_gateway import QUERY_ACTIONS, GatewayReply, QianhubGateway
 from etl.simulator.qianhub_world import QianhubWorld
@@ -188,6 +194,9 @@ class QianhubSimulator:
             payload, added = with_malformed(payload, self.faults)
             if added:
                 self._counters.fault("malformed", added)
+            payload, shuffled = with_reordered(payload, self.faults)
+            if shuffled:
+                self._counters.fault("reorder")
         body = self._encoder.encode(payload)
         limit = self.faults.oversize_over_hours
         if reply.window_hours is not None and limit is not None and reply.window_hours > limit:
@@ -217,6 +226,10 @@ class QianhubSimulator:
         elif fault.kind == "slow":
             self._stopping.wait(self.faults.slow_delay)
             self._send(handler, status, body)
+        elif fault.kind == "envelope":
+            # The vendor's error body in an HTTP 200: only its shape says it is not the answer.
+            payload = {"error_code": 1000, "message": "系统错误", "extra_message": "injected fault"}
+            self._send(handler, 200, self._encoder.encode(payload))
 
     def _reply_error(self, handler: _Handler, status: int, extra: str, code: int = 1000) -> None:
         payload = {"error_code": code, "message": "系统错误", "extra_message": extra}

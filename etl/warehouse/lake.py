@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from etl.chaos.hooks import kill_point
 from etl.raw import fsync_dir
 from etl.warehouse.upsert import q, table_columns
 
@@ -57,6 +58,7 @@ def _write_atomically(table: pa.Table, target: Path) -> None:
         pq.write_table(table, tmp, compression="zstd")
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
+        kill_point("parquet")
         os.replace(tmp, target)
         # The rename must be durable before meta.lake_dirty forgets the partition.
         fsync_dir(target.parent)

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from etl.batch import EntitySpec, FlatBatch
+from etl.chaos.hooks import kill_point
 from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.warehouse.connection import apply_ddl, open_database
@@ -111,6 +112,7 @@ class Warehouse:
         """
         started_at = utcnow()
         result = LoadResult(load_id=unit.load_id, records=batch.records, rejects=len(batch.rejects))
+        kill_point("flattened")
         self.con.execute("BEGIN TRANSACTION")
         try:
             for spec in entities:
@@ -121,6 +123,7 @@ class Warehouse:
                 mark_dirty(self.con, entity.partitions, spec.partition_column, unit.load_id)
                 for values in entity.partitions.values():
                     result.partitions |= values - {""}
+                kill_point("upsert")
             record_rejects(self.con, batch.rejects, unit.load_id, started_at)
             record_load(
                 self.con,
@@ -140,6 +143,7 @@ class Warehouse:
             raise LoadError(f"{unit.describe()}: load rolled back: {exc}") from exc
         # Outside the try: a COMMIT that fails has rolled back by itself and is the real error.
         self.con.execute("COMMIT")
+        kill_point("committed")
         if self.read_copy is not None:
             self.read_copy.changed()  # even if the lake rewrite below fails
         result.lake_files = self.sync_lake()
