@@ -4,10 +4,12 @@ schedule launches, against the persistent instance that ``make ui`` shows."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,19 +32,43 @@ telemetry:
 """
 
 
+@contextmanager
+def _home_lock(home: Path) -> Iterator[None]:
+    """Serialise processes setting up one Dagster home: two loads started at once on a new
+    home would both create the instance's SQLite schema and one would fail
+    ("table alembic_version already exists")."""
+    with open(home / ".setup.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def dagster_home(settings: WarehouseSettings) -> Path:
     """``DAGSTER_HOME`` if set, else ``$POS_WAREHOUSE_HOME/dagster`` (created with its yaml)."""
     home = Path(os.environ.get("DAGSTER_HOME") or (settings.home / "dagster")).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(INSTANCE_YAML, encoding="utf-8")
+        with _home_lock(home):
+            if not config.exists():  # written whole, then renamed: never read half-written
+                temp = home / f".dagster.yaml.{os.getpid()}.tmp"
+                temp.write_text(INSTANCE_YAML, encoding="utf-8")
+                os.replace(temp, config)
     return home
 
 
 def instance_for(settings: WarehouseSettings) -> dg.DagsterInstance:
-    os.environ["DAGSTER_HOME"] = str(dagster_home(settings))
-    return dg.DagsterInstance.get()
+    home = dagster_home(settings)
+    os.environ["DAGSTER_HOME"] = str(home)
+    with _home_lock(home):  # the first process creates the storage schema, the rest find it
+        instance = dg.DagsterInstance.get()
+        # Touch every storage now, inside the lock, in case one creates its tables lazily.
+        instance.get_runs(limit=1)
+        instance.all_instigator_state()
+        instance.event_log_storage.get_asset_records([])
+        return instance
 
 
 # The full event log is in the instance (`make ui`); the terminal gets warnings and our summary.
