@@ -8,7 +8,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -17,8 +16,9 @@ import httpx
 from etl.pospal.push_store import opened
 from etl.simulator import DemoKeys, PospalSimulator, PospalWorld
 from tests.conftest import StartQianhub
+from tests.live_webhook import running_webhook
 from tests.test_cli import base_env  # noqa: F401 -- a fixture
-from tests.test_secrets_everywhere import _free_port
+from tests.test_cli_pospal import _accounts_env
 
 DAY = "2026-11-03"
 
@@ -33,40 +33,16 @@ def test_two_loads_and_the_webhook_share_one_home(
     world = PospalWorld(seed=7, stores=2, as_of=None, members=20)
     keys = world.accounts()
     with PospalSimulator(world, accounts=keys) as pospal:
-        accounts = tmp_path / "accounts.toml"
-        accounts.write_text(
-            "\n".join(
-                f'[[accounts]]\nname = "store-{i}"\nbase_url = "{pospal.url}"\n'
-                f'app_id = "{app}"\napp_key_env = "STORE{i}_KEY"\n'
-                for i, app in enumerate(keys, start=1)
-            )
-        )
         env = {
-            **base_env,
+            **_accounts_env(base_env, pospal, keys, tmp_path),
             "QIANHUB_GATEWAY_URL": qianhub.url,
             "QIANHUB_APP_ID": demo_keys.app_id,
             "QIANHUB_PRIVATE_KEY_FILE": str(demo_keys.private_key_file),
-            "POSPAL_ACCOUNTS_FILE": str(accounts),
-            **{f"STORE{i}_KEY": key for i, key in enumerate(keys.values(), start=1)},
             "DAGSTER_HOME": str(tmp_path / "home" / "dagster"),
             "POS_WAREHOUSE_READER_PUBLISH_SECONDS": "0",
         }
-        port = _free_port()
         command = [sys.executable, "-m", "dagster_project.cli"]
-        webhook = subprocess.Popen(
-            [*command, "webhook", "--port", str(port)],
-            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:  # readiness of the receiver
-                try:
-                    httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    assert webhook.poll() is None and time.monotonic() < deadline
-                    time.sleep(0.1)
+        with running_webhook(env, tmp_path, tmp_path / "webhook.log") as url:
             loads = [
                 subprocess.Popen(
                     [*command, "load", "--vendor", vendor, "--start", DAY, "--end", DAY],
@@ -105,14 +81,11 @@ def test_two_loads_and_the_webhook_share_one_home(
                 statuses.append(answer.status_code)
                 n += 1
             outputs = [load.communicate(timeout=300) for load in loads]
-        finally:
-            webhook.terminate()
-            hook_out, _ = webhook.communicate(timeout=30)
 
     for load, (out, err) in zip(loads, outputs, strict=True):
         assert load.returncode == 0, err
         assert "locked" not in (out + err).lower()
-    assert "locked" not in (hook_out or b"").decode("utf-8", "replace").lower()
+    assert "locked" not in (tmp_path / "webhook.log").read_text("utf-8", "replace").lower()
     assert set(statuses) == {200} and len(statuses) >= 20
     with duckdb.connect(str(tmp_path / "home" / "warehouse-read.duckdb"), read_only=True) as con:
         counts = con.execute(

@@ -10,10 +10,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +20,9 @@ import pyarrow.parquet as pq
 from etl.simulator import DemoKeys, PospalSimulator, PospalWorld
 from etl.simulator.whale_server import WhaleSimulator
 from tests.conftest import StartQianhub
+from tests.live_webhook import running_webhook
 from tests.test_cli import base_env, cli  # noqa: F401 -- base_env is a fixture
+from tests.test_cli_pospal import _accounts_env
 
 DAY = "2026-11-03"
 POSPAL_KEYS = ("PospalKey-7f3a9c-ZEBRA-0001", "PospalKey-7f3a9c-ZEBRA-0002")
@@ -57,31 +55,8 @@ def _texts(root: Path) -> Iterator[tuple[Path, str]]:
                     yield path, f"{schema}.{table}: {rows}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _webhook_session(env: dict[str, str], cwd: Path, apps: list[str]) -> list[int]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.cli", "webhook", "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:  # readiness, not a race: poll until the receiver answers
-            try:
-                httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert server.poll() is None and time.monotonic() < deadline, "no webhook"
-                time.sleep(0.1)
+    with running_webhook(env, cwd, cwd / "webhook.log") as url:
         statuses = []
         for app, key, signature in (
             (apps[0], POSPAL_KEYS[0], None),  # good
@@ -111,11 +86,7 @@ def _webhook_session(env: dict[str, str], cwd: Path, apps: list[str]) -> list[in
                 f"{url}/pospal/push", content=body, headers={"data-signature": sign}, timeout=5
             )
             statuses.append(answer.status_code)
-        return statuses
-    finally:
-        server.terminate()
-        out, _ = server.communicate(timeout=30)
-        (cwd / "webhook.log").write_bytes(out or b"")
+    return statuses
 
 
 def test_no_key_anywhere_after_loads_and_a_webhook_session(
@@ -135,22 +106,11 @@ def test_no_key_anywhere_after_loads_and_a_webhook_session(
         WhaleSimulator(required_headers={"Authorization": f"Bearer {WHALE_TOKEN}"}) as whale,
     ):
         whale.write_order_ids(tmp_path / "whale-ids.txt")
-        accounts = tmp_path / "accounts.toml"
-        accounts.write_text(
-            "\n".join(
-                f'[[accounts]]\nname = "store-{i}"\nbase_url = "{pospal.url}"\n'
-                f'app_id = "{app}"\napp_key_env = "STORE{i}_KEY"\n'
-                for i, app in enumerate(apps, start=1)
-            )
-        )
         env = {
-            **base_env,
+            **_accounts_env(base_env, pospal, keys, tmp_path),
             "QIANHUB_GATEWAY_URL": qianhub.url,
             "QIANHUB_APP_ID": demo_keys.app_id,
             "QIANHUB_PRIVATE_KEY_FILE": str(demo_keys.private_key_file),
-            "POSPAL_ACCOUNTS_FILE": str(accounts),
-            "STORE1_KEY": POSPAL_KEYS[0],
-            "STORE2_KEY": POSPAL_KEYS[1],
             "POSPAL_BUDGET_FILE": str(tmp_path / "home" / "budget.sqlite"),
             "WHALE_BASE_URL": whale.url,
             "WHALE_HEADERS_FILE": str(headers),
