@@ -108,15 +108,14 @@ def load(vendor: VendorOpt, start: StartOpt, end: EndOpt) -> None:
 def _replay_qianhub(
     wh: Warehouse, raw: RawStore, dates: list[dt.date], settings: WarehouseSettings
 ) -> int:
-    from etl.pipeline.qianhub import landed_shops, replay_shop_day, replay_shops
+    from etl.pipeline.qianhub import landed_shops, replay_days, replay_shops
 
     loaded = 0
     replay_shops(wh, raw)
-    for day in dates:
-        for shop_id in landed_shops(raw, day):
-            result = replay_shop_day(wh, raw, shop_id, day, settings=settings)
-            loaded += result is not None
-            console.print(f"qianhub {day} shop {shop_id}: replayed")
+    units = [(day, shop_id) for day in dates for shop_id in landed_shops(raw, day)]
+    for day, shop_id, result in replay_days(wh, raw, units, settings=settings):
+        loaded += result is not None
+        console.print(f"qianhub {day} shop {shop_id}: replayed")
     return loaded
 
 

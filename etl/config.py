@@ -56,6 +56,10 @@ class WarehouseSettings(BaseSettings):
     partition_start: dt.date = dt.date(2024, 1, 1)
     # DuckDB memory cap for loads; analysts' sessions are separate processes.
     duckdb_memory_limit: str = "2GB"
+    # WAL size at which DuckDB folds the log into the file. DuckDB's 16MB would checkpoint
+    # every few shop-days of a backfill; a larger log is folded less often, in bigger and
+    # cheaper pieces (and on close). Recovery after a crash replays at most this much.
+    duckdb_checkpoint_threshold: str = "256MB"
     # Analysts query a published copy (reader_path), never the file a load holds: DuckDB lets
     # no reader open a file another process has open read-write. During a load the copy is at
     # most this old (0: republished after every committed load unit; always at the end).

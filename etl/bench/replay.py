@@ -25,7 +25,7 @@ import msgspec
 from etl.bench.world import BenchConfig, account_name, pospal_world, qianhub_world
 from etl.config import WarehouseSettings
 from etl.pipeline.pospal import replay_account_day
-from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_shop_day, shop_unit
+from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_days, shop_unit
 from etl.raw import RawStore
 from etl.simulator.qianhub_common import fmt_time, parse_time
 from etl.warehouse import LoadResult, Warehouse, new_load_id
@@ -48,12 +48,11 @@ def _replay_qianhub_days(
 ) -> list[LoadResult]:
     settings = settings_for(Path(wh.lake_dir).parent)
     results = []
-    for day in days:
-        for shop in qianhub_world(config).shop_ids():
-            result = replay_shop_day(wh, raw, shop, day, settings=settings)
-            if result is None:
-                raise SystemExit(f"no raw landing for shop {shop} on {day}: run the fetch stage")
-            results.append(result)
+    units = [(day, shop) for day in days for shop in qianhub_world(config).shop_ids()]
+    for day, shop, result in replay_days(wh, raw, units, settings=settings):
+        if result is None:
+            raise SystemExit(f"no raw landing for shop {shop} on {day}: run the fetch stage")
+        results.append(result)
     return results
 
 

@@ -18,14 +18,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import msgspec
+import pyarrow as pa
 
-from etl.batch import FlatBatch, Reject
+from etl.batch import REC, FlatBatch, Reject
 from etl.business_day import BusinessDayRule
 from etl.errors import RecordError
 from etl.flatten.columns import Staged, Tables
 from etl.flatten.qianhub_bills import flatten_bill
 from etl.flatten.qianhub_delivery import flatten_delivery
 from etl.flatten.qianhub_envelope import Envelope, decode, parse_envelope, reject_context
+from etl.flatten.qianhub_fast import flatten_fast
 from etl.flatten.qianhub_stats import flatten_dayend, flatten_handover
 from etl.flatten.qianhub_tables import (
     BATCH_ENTITIES,
@@ -49,6 +51,7 @@ __all__ = [
     "SHOPS_ENTITY",
     "SUPPORTED_BOH_TYPES",
     "flatten_batch_bodies",
+    "flatten_batch_bodies_reference",
     "flatten_shops",
 ]
 
@@ -105,29 +108,76 @@ def flatten_batch_bodies(bodies: Iterable[bytes], rule: BusinessDayRule) -> Flat
 
     All tables of :data:`BATCH_SCHEMAS` are always present (empty ones with their
     schema). A body that is not a JSON array becomes one reject holding the whole body.
+
+    Bills take the fast path (:mod:`etl.flatten.qianhub_fast`); every record it cannot vouch
+    for, and every other ``boh_type``, goes through the reference flattener record by record,
+    so the result equals :func:`flatten_batch_bodies_reference` row for row.
     """
-    tables = Tables(BATCH_SCHEMAS)
-    rejects: list[Reject] = []
+    split, body_rejects = _split(bodies)
+    fast = flatten_fast([(rec, raw) for rec, raw in split.items()], rule)
+    tables, rejects = _reference(((rec, split[rec]) for rec in fast.others), rule, body_rejects)
+    merged: dict[str, pa.Table] = {}
+    for name, table in tables.tables().items():
+        quick = fast.tables.get(name)
+        if quick is None or quick.num_rows == 0:
+            merged[name] = table
+        elif table.num_rows == 0:
+            merged[name] = quick
+        else:  # both paths wrote rows: back into record order (sort_by is stable)
+            merged[name] = pa.concat_tables([quick, table]).sort_by(REC)
+    records = len(split) + len(body_rejects)
+    return FlatBatch(tables=merged, rejects=[r for _, r in sorted(rejects)], records=records)
+
+
+def flatten_batch_bodies_reference(bodies: Iterable[bytes], rule: BusinessDayRule) -> FlatBatch:
+    """The simple reference flattener: every record through its per-type flattener, one Python
+    row at a time. Production uses :func:`flatten_batch_bodies`; this is what it must equal."""
+    split, body_rejects = _split(bodies)
+    tables, rejects = _reference(split.items(), rule, body_rejects)
+    records = len(split) + len(body_rejects)
+    return FlatBatch(
+        tables=tables.tables(), rejects=[r for _, r in sorted(rejects)], records=records
+    )
+
+
+def _split(bodies: Iterable[bytes]) -> tuple[dict[int, msgspec.Raw], list[tuple[int, Reject]]]:
+    """Records of every body by ordinal ``_rec``, and one reject per body that is not an array
+    (which takes one ordinal)."""
+    split: dict[int, msgspec.Raw] = {}
+    rejects: list[tuple[int, Reject]] = []
     rec = 0
     for body in bodies:
         try:
             records = _RECORDS.decode(body)
         except _BAD_INPUT as exc:
-            rejects.append(
-                _reject(BATCH_ENDPOINT, f"body is not a JSON array: {_reason(exc)}", body)
-            )
+            reason = f"body is not a JSON array: {_reason(exc)}"
+            rejects.append((rec, _reject(BATCH_ENDPOINT, reason, body)))
             rec += 1
             continue
         for raw in records:
-            try:
-                staged = _flatten_record(raw, rule)
-            except _BAD_INPUT as exc:
-                key, shop_id = reject_context(bytes(raw))
-                rejects.append(_reject(BATCH_ENDPOINT, _reason(exc), raw, key, shop_id))
-            else:
-                tables.commit(staged, rec)
+            split[rec] = raw
             rec += 1
-    return FlatBatch(tables=tables.tables(), rejects=rejects, records=rec)
+    return split, rejects
+
+
+def _reference(
+    records: Iterable[tuple[int, msgspec.Raw]],
+    rule: BusinessDayRule,
+    rejects: list[tuple[int, Reject]],
+) -> tuple[Tables, list[tuple[int, Reject]]]:
+    """Flatten ``records`` one at a time; returns the tables and ``rejects`` (by ordinal)
+    extended with the records that failed."""
+    tables = Tables(BATCH_SCHEMAS)
+    rejects = list(rejects)
+    for rec, raw in records:
+        try:
+            staged = _flatten_record(raw, rule)
+        except _BAD_INPUT as exc:
+            key, shop_id = reject_context(bytes(raw))
+            rejects.append((rec, _reject(BATCH_ENDPOINT, _reason(exc), raw, key, shop_id)))
+        else:
+            tables.commit(staged, rec)
+    return tables, rejects
 
 
 def flatten_shops(body: bytes) -> FlatBatch:

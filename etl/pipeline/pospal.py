@@ -291,6 +291,24 @@ def load_account_day(
     result = AccountDayResult(account.name, day)
     queries = day_queries(client, account, day, settings, pay_methods)
     pending = [q.name for q in queries] + ["member histories"]
+    # One lake rewrite per table for the day, not one per unit (every member is a unit).
+    with wh.lake_deferred():
+        _run_day(wh, raw, client, account, day, settings, queries, pending, result)
+    return result
+
+
+def _run_day(
+    wh: Warehouse,
+    raw: RawStore,
+    client: PospalClient,
+    account: PospalAccount,
+    day: dt.date,
+    settings: WarehouseSettings,
+    queries: list[PagedQuery],
+    pending: list[str],
+    result: AccountDayResult,
+) -> None:
+    """The units of :func:`load_account_day`, in order; fills ``result``."""
     try:
         for query in queries:
             result.loaded[query.name] = run_query(wh, raw, query)
@@ -313,7 +331,6 @@ def load_account_day(
             f"pospal account {account.name}, business date {day}, window "
             f"[{start:%Y-%m-%d %H:%M:%S}, {end:%Y-%m-%d %H:%M:%S}]: {exc}"
         ) from exc
-    return result
 
 
 def load_days(
@@ -372,14 +389,15 @@ def replay_account_day(
         if unit.startswith(prefix)
     ]
     loaded: dict[str, LoadResult] = {}
-    for endpoint, unit_name, member in units:
-        landed = raw.latest(VENDOR, endpoint, partition, unit_name)
-        if landed is None:
-            continue
-        flatten, entity = _flattener(endpoint, account, settings, pay_methods, member)
-        unit = LoadUnit(VENDOR, endpoint, unit_name, day, start, end, source="replay")
-        unit = replace(unit, raw_path=_relative(landed.path, raw))
-        loaded[unit_name if member else endpoint] = wh.load(
-            unit, flatten(list(landed.bodies())), [entity]
-        )
+    with wh.lake_deferred():
+        for endpoint, unit_name, member in units:
+            landed = raw.latest(VENDOR, endpoint, partition, unit_name)
+            if landed is None:
+                continue
+            flatten, entity = _flattener(endpoint, account, settings, pay_methods, member)
+            unit = LoadUnit(VENDOR, endpoint, unit_name, day, start, end, source="replay")
+            unit = replace(unit, raw_path=_relative(landed.path, raw))
+            loaded[unit_name if member else endpoint] = wh.load(
+                unit, flatten(list(landed.bodies())), [entity]
+            )
     return loaded

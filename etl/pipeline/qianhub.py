@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 
 import duckdb
 
+from etl.batch import FlatBatch
 from etl.chaos.hooks import kill_point
 from etl.config import QianhubSettings, WarehouseSettings
 from etl.errors import LoadError, PosWarehouseError
@@ -155,6 +160,16 @@ def replay_shop_day(
     settings: WarehouseSettings,
 ) -> LoadResult | None:
     """Re-load a shop-day from its newest complete raw landing; None when nothing was landed."""
+    flattened = _flatten_landed(raw, shop_id, business_date, settings)
+    if flattened is None:
+        return None
+    return warehouse.load(*flattened, BATCH_ENTITIES)
+
+
+def _flatten_landed(
+    raw: RawStore, shop_id: int, business_date: dt.date, settings: WarehouseSettings
+) -> tuple[LoadUnit, FlatBatch] | None:
+    """The replay unit of a shop-day and its flattened newest landing; None if none."""
     landed = raw.latest(VENDOR, BATCH_ENDPOINT, business_date.isoformat(), shop_unit(shop_id))
     if landed is None:
         return None
@@ -163,7 +178,51 @@ def replay_shop_day(
         VENDOR, BATCH_ENDPOINT, shop_unit(shop_id), business_date, start, end, source="replay"
     )
     batch = flatten_batch_bodies(landed.bodies(), settings.rule)
-    return warehouse.load(_with_raw(unit, landed.path, raw), batch, BATCH_ENTITIES)
+    return _with_raw(unit, landed.path, raw), batch
+
+
+def replay_days(
+    warehouse: Warehouse,
+    raw: RawStore,
+    units: Iterable[tuple[dt.date, int]],
+    *,
+    settings: WarehouseSettings,
+    ahead: int = 2,
+) -> Iterator[tuple[dt.date, int, LoadResult | None]]:
+    """Replay many shop-days, yielding ``(business_date, shop_id, result)`` in the given order
+    (result None when nothing was landed).
+
+    The backfill path. A worker process reads and flattens the next ``ahead`` units while
+    this process merges the current one into DuckDB, so both cores work: a thread would not do,
+    because flattening holds the GIL and the merge's many short statements would queue for it.
+    Each unit still commits alone and in order, and the Parquet lake is rewritten once at the
+    end (see :meth:`Warehouse.lake_deferred`). At most ``ahead`` flattened batches wait in
+    memory; stopping the iteration early cancels the rest.
+    """
+    pending: deque[tuple[dt.date, int, Future[tuple[LoadUnit, FlatBatch] | None]]] = deque()
+    todo = iter(units)
+    # spawn, not fork: this process holds DuckDB's threads and file handles.
+    context = multiprocessing.get_context("spawn")
+    with (
+        ProcessPoolExecutor(1, mp_context=context) as pool,
+        warehouse.lake_deferred(),
+    ):
+        try:
+            while True:
+                for business_date, shop_id in islice(todo, ahead + 1 - len(pending)):
+                    job = pool.submit(_flatten_landed, raw, shop_id, business_date, settings)
+                    pending.append((business_date, shop_id, job))
+                if not pending:
+                    return
+                business_date, shop_id, job = pending.popleft()
+                flattened = job.result()
+                result = None
+                if flattened is not None:
+                    result = warehouse.load(*flattened, BATCH_ENTITIES)
+                yield business_date, shop_id, result
+        finally:
+            for _, _, job in pending:
+                job.cancel()
 
 
 def landed_shops(raw: RawStore, business_date: dt.date) -> list[int]:
@@ -185,23 +244,33 @@ def load_day(
     """Load every shop for one business date. A failing shop does not stop the others; the
     caller decides what to do with ``DayResult.failures`` once the rest has landed."""
     result = DayResult(business_date)
-    for shop_id in shop_ids:
-        try:
-            result.loaded[shop_id] = load_shop_day(
-                client,
-                warehouse,
-                raw,
-                shop_id,
-                business_date,
-                qianhub=qianhub,
-                settings=settings,
-            )
-        except duckdb.InterruptException:
-            raise  # the operator stopped the run: do not go on with the next shop
-        except Exception as exc:  # one shop's failure of any kind must not stop the others
-            log.error("shop %s business date %s failed: %s", shop_id, business_date, exc)
-            cause = (exc.__cause__ or exc) if isinstance(exc, LoadError) else exc
-            result.failures.append(
-                ShopFailure(shop_id, business_date, settings.rule.window(business_date), str(cause))
+    with warehouse.lake_deferred():  # one lake rewrite per table for the day, not per shop
+        for shop_id in shop_ids:
+            _load_one_shop(
+                client, warehouse, raw, shop_id, business_date, result, qianhub, settings
             )
     return result
+
+
+def _load_one_shop(
+    client: QianhubClient,
+    warehouse: Warehouse,
+    raw: RawStore,
+    shop_id: int,
+    business_date: dt.date,
+    result: DayResult,
+    qianhub: QianhubSettings,
+    settings: WarehouseSettings,
+) -> None:
+    """One shop of :func:`load_day`: its result or its failure goes into ``result``."""
+    try:
+        result.loaded[shop_id] = load_shop_day(
+            client, warehouse, raw, shop_id, business_date, qianhub=qianhub, settings=settings
+        )
+    except duckdb.InterruptException:
+        raise  # the operator stopped the run: do not go on with the next shop
+    except Exception as exc:  # one shop's failure of any kind must not stop the others
+        log.error("shop %s business date %s failed: %s", shop_id, business_date, exc)
+        cause = (exc.__cause__ or exc) if isinstance(exc, LoadError) else exc
+        window = settings.rule.window(business_date)
+        result.failures.append(ShopFailure(shop_id, business_date, window, str(cause)))

@@ -26,7 +26,11 @@ def _is_lock_error(exc: BaseException) -> bool:
 
 
 def open_database(
-    path: Path, *, memory_limit: str = "2GB", lock_wait_seconds: float = 300.0
+    path: Path,
+    *,
+    memory_limit: str = "2GB",
+    lock_wait_seconds: float = 300.0,
+    checkpoint_threshold: str = "16MB",
 ) -> duckdb.DuckDBPyConnection:
     """Open ``path`` read-write, retrying while another process holds the file lock."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +46,9 @@ def open_database(
         reraise=True,
     )
     con: duckdb.DuckDBPyConnection = retrying(
-        duckdb.connect, str(path), config={"memory_limit": memory_limit}
+        duckdb.connect,
+        str(path),
+        config={"memory_limit": memory_limit, "checkpoint_threshold": checkpoint_threshold},
     )
     return con
 

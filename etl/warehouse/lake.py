@@ -37,18 +37,26 @@ def mark_dirty(
     partition_column: str | None,
     load_id: str,
 ) -> None:
-    rows = [
-        (table, partition_column, value, load_id)
-        for table, values in partitions.items()
-        for value in values
-    ]
+    """Mark partitions for rewrite, inside the caller's transaction (one statement)."""
+    rows = [(table, value) for table, values in partitions.items() for value in values]
     if not rows:
         return
-    con.executemany(
-        "INSERT INTO meta.lake_dirty SELECT $1, $2, $3, $4 WHERE NOT EXISTS ("
-        "SELECT 1 FROM meta.lake_dirty WHERE table_name = $1 AND partition_value = $3)",
-        rows,
+    marks = pa.table(
+        {
+            "table_name": [t for t, _ in rows],
+            "partition_value": [v for _, v in rows],
+        }
     )
+    con.register("_lake_marks", marks)
+    try:
+        con.execute(
+            "INSERT INTO meta.lake_dirty SELECT m.table_name, $column, m.partition_value, $load_id "
+            "FROM _lake_marks m WHERE NOT EXISTS (SELECT 1 FROM meta.lake_dirty d "
+            "WHERE d.table_name = m.table_name AND d.partition_value = m.partition_value)",
+            {"column": partition_column, "load_id": load_id},
+        )
+    finally:
+        con.unregister("_lake_marks")
 
 
 def _write_atomically(table: pa.Table, target: Path) -> None:

@@ -60,6 +60,7 @@ class Warehouse:
         self.con = con
         self.lake_dir = lake_dir
         self.read_copy = read_copy
+        self._lake_deferred = 0
 
     @classmethod
     @contextmanager
@@ -78,6 +79,7 @@ class Warehouse:
         con = open_database(
             settings.warehouse_path,
             memory_limit=settings.duckdb_memory_limit,
+            checkpoint_threshold=settings.duckdb_checkpoint_threshold,
             lock_wait_seconds=lock_wait_seconds,
         )
         try:
@@ -104,6 +106,34 @@ class Warehouse:
     def sync_lake(self) -> int:
         return sync_lake(self.con, self.lake_dir)
 
+    @contextmanager
+    def lake_deferred(self) -> Iterator[None]:
+        """Rewrite the Parquet lake once when the block ends, not after every unit in it.
+
+        A day of N shops touches the same business-date partition N times; rewriting it after
+        each unit costs N rewrites of a growing file, most of a backfill's time. The marks in
+        meta.lake_dirty commit with each unit, so a crash inside the block leaves them for the
+        next sync (every open syncs): the lake still converges to DuckDB. Until the block
+        ends the lake lags DuckDB, as it always does between a commit and its sync. Nests.
+        """
+        self._lake_deferred += 1
+        failed = False
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            self._lake_deferred -= 1
+            if not self._lake_deferred:
+                try:
+                    self.sync_lake()
+                except Exception:
+                    if not failed:
+                        raise
+                    # Never hide the error that ended the block; the marks stay for next time.
+                    log.exception("lake rewrite after a failed block failed; marks are kept")
+
     def load(self, unit: LoadUnit, batch: FlatBatch, entities: Sequence[EntitySpec]) -> LoadResult:
         """Upsert ``batch`` as one transaction, then rewrite the touched Parquet partitions.
 
@@ -115,15 +145,19 @@ class Warehouse:
         kill_point("flattened")
         self.con.execute("BEGIN TRANSACTION")
         try:
+            dirty: dict[str | None, dict[str, set[str]]] = {}
             for spec in entities:
                 entity = upsert_entity(
                     self.con, spec, batch, load_id=unit.load_id, loaded_at=started_at
                 )
                 result.rows.update(entity.rows)
-                mark_dirty(self.con, entity.partitions, spec.partition_column, unit.load_id)
-                for values in entity.partitions.values():
+                for table, values in entity.partitions.items():
+                    dirty.setdefault(spec.partition_column, {}).setdefault(table, set())
+                    dirty[spec.partition_column][table] |= values
                     result.partitions |= values - {""}
                 kill_point("upsert")
+            for column, partitions in dirty.items():
+                mark_dirty(self.con, partitions, column, unit.load_id)
             record_rejects(self.con, batch.rejects, unit.load_id, started_at)
             record_load(
                 self.con,
@@ -146,7 +180,8 @@ class Warehouse:
         kill_point("committed")
         if self.read_copy is not None:
             self.read_copy.changed()  # even if the lake rewrite below fails
-        result.lake_files = self.sync_lake()
+        if not self._lake_deferred:
+            result.lake_files = self.sync_lake()
         log.info(
             "loaded %s: %d records, %d rejects, rows %s",
             unit.describe(),

@@ -19,6 +19,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 import duckdb
+import pyarrow.compute as pc
 
 from etl.batch import REC, EntitySpec, FlatBatch
 
@@ -82,7 +83,7 @@ def upsert_entity(
     for table in spec.tables:
         con.register(_stage_name(table), batch.table(table))
     try:
-        _merge(con, spec, result, load_id=load_id, loaded_at=loaded_at)
+        _merge(con, spec, batch, result, load_id=load_id, loaded_at=loaded_at)
     finally:
         unregister_quietly(con, [_stage_name(t) for t in spec.tables])
     return result
@@ -99,6 +100,7 @@ def unregister_quietly(con: duckdb.DuckDBPyConnection, names: list[str]) -> None
 def _merge(
     con: duckdb.DuckDBPyConnection,
     spec: EntitySpec,
+    batch: FlatBatch,
     result: EntityResult,
     *,
     load_id: str,
@@ -110,9 +112,10 @@ def _merge(
     join_key = " AND ".join(f"t.{q(k)} = w.{q(k)}" for k in spec.key)
     part = spec.partition_column
     # Winners: the newest version per key in the batch, unless the table holds a newer one.
+    # Only the key and _rec are kept: that is all the DELETE and the INSERTs need.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _winners AS
-        SELECT w.* FROM (
+        SELECT {", ".join(f"w.{q(k)}" for k in spec.key)}, w.{q(REC)} FROM (
             SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {order}) AS _rank
             FROM {stage}
         ) w
@@ -121,38 +124,38 @@ def _merge(
             SELECT 1 FROM {q(spec.table)} t WHERE {join_key} AND ({_newer("t", "w", spec.version)})
           )
     """)
-    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open, which blocks register().
-    ((winners,),) = con.execute("SELECT count(*) FROM _winners").fetchall()
-    for table in spec.tables if winners else ():
-        # Partitions the old rows lived in: a re-checkout can move a bill to another day.
-        touched = {""}
-        if part is not None:
-            touched = _partition_values(
-                con,
-                f"SELECT DISTINCT t.{q(part)} FROM {q(table)} t JOIN _winners w ON {join_key}",
-            )
-        con.execute(f"DELETE FROM {q(table)} t USING _winners w WHERE {join_key}")
-        columns = table_columns(con, table)
-        select = ", ".join(
-            "?" if c == "load_id" else "?" if c == "loaded_at" else f"s.{q(c)}" for c in columns
-        )
-        params = [load_id if c == "load_id" else loaded_at for c in columns if c in _LINEAGE]
+    # Partitions the replaced rows lived in (a re-checkout can move a bill to another day);
+    # none at all means no stored parent row is replaced, so no stored child row either:
+    # children are only ever written and deleted with their parent.
+    replaced = _partition_values(
+        con,
+        f"SELECT DISTINCT {'t.' + q(part) if part else 'NULL'} FROM {q(spec.table)} t "
+        f"JOIN _winners w ON {join_key}",
+    )
+    for table in spec.tables:
+        touched: set[str] = set()
+        if replaced:
+            if table == spec.table or part is None:
+                touched = replaced
+            else:
+                old = f"SELECT DISTINCT t.{q(part)} FROM {q(table)} t JOIN _winners w ON {join_key}"
+                touched = _partition_values(con, old)
+            con.execute(f"DELETE FROM {q(table)} t USING _winners w WHERE {join_key}")
         ((inserted,),) = con.execute(
-            f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
-            f"SELECT {select} FROM {_stage_name(table)} s "
-            f"WHERE s.{q(REC)} IN (SELECT {q(REC)} FROM _winners)",
-            params,
+            f"INSERT INTO {q(table)} BY NAME "
+            f"SELECT s.* EXCLUDE ({q(REC)}), $load_id AS load_id, $loaded_at AS loaded_at "
+            f"FROM {_stage_name(table)} s SEMI JOIN _winners w ON s.{q(REC)} = w.{q(REC)}",
+            {"load_id": load_id, "loaded_at": loaded_at},
         ).fetchall()
         result.rows[table] = int(inserted)
-        if part is not None:
-            touched |= _partition_values(
-                con,
-                f"SELECT DISTINCT s.{q(part)} FROM {_stage_name(table)} s "
-                f"WHERE s.{q(REC)} IN (SELECT {q(REC)} FROM _winners)",
-            )
+        if part is None:
+            touched = {""}
+        elif inserted:
+            # Partitions of the new rows: every value in the staged rows, a superset when a
+            # losing duplicate in the batch sits on another day (an extra rewrite, never a
+            # missed one), read from Arrow rather than by another query.
+            values = pc.unique(batch.table(table).column(part)).to_pylist()
+            touched |= {"" if v is None else str(v) for v in values}
         if touched:
             result.partitions[table] = touched
     con.execute("DROP TABLE _winners")
-
-
-_LINEAGE = ("load_id", "loaded_at")
