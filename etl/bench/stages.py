@@ -17,31 +17,66 @@ import resource
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from etl.bench import baselines, fetch, limits, replay
-from etl.bench.world import BenchConfig
+from etl.bench.world import BenchConfig, qianhub_world
+from etl.flatten.qianhub import BATCH_ENTITIES, flatten_batch_bodies
+from etl.flatten.qianhub import flatten_batch_bodies_reference as flatten_reference
+from etl.pipeline.qianhub import BATCH_ENDPOINT, shop_unit
 from etl.raw import RawStore
-from etl.warehouse import Warehouse
+from etl.warehouse import LoadUnit, Warehouse
 
-PROFILE_LINES = 30
+PROFILE_LINES = 18
 
 
 def profile_replay(config: BenchConfig) -> dict[str, object]:
-    """cProfile of replaying the first day (every shop) into an empty warehouse."""
+    """Where replay time goes, on the first day (every shop), in one process: the flatten
+    (fast path, then the reference flattener on the same pages, for their ratio) and the load
+    into an empty warehouse, each timed plainly and then under cProfile."""
     home = config.root / "profile"
     shutil.rmtree(home, ignore_errors=True)
-    profiler = cProfile.Profile()
-    with Warehouse.open(replay.settings_for(home)) as wh:
-        profiler.enable()
-        replay._replay_qianhub_days(wh, RawStore(config.raw_dir), config, config.dates()[:1])
-        profiler.disable()
+    raw, settings = RawStore(config.raw_dir), replay.settings_for(home)
+    shops = qianhub_world(config).shop_ids()
+    day = config.dates()[0]
+    landed = [raw.latest("qianhub", BATCH_ENDPOINT, day.isoformat(), shop_unit(s)) for s in shops]
+    pages = [list(unit.bodies()) for unit in landed if unit is not None]
+    timings: dict[str, float] = {}
+    for name, flatten in (("fast", flatten_batch_bodies), ("reference", flatten_reference)):
+        began = time.perf_counter()
+        for bodies in pages:
+            flatten(bodies, settings.rule)
+        timings[f"flatten_{name}_s"] = time.perf_counter() - began
+    flat_profile = cProfile.Profile()
+    flat_profile.enable()
+    batches = [flatten_batch_bodies(bodies, settings.rule) for bodies in pages]
+    flat_profile.disable()
+    load_profile = cProfile.Profile()
+    with Warehouse.open(settings) as wh, wh.lake_deferred():
+        began = time.perf_counter()
+        for shop, batch in zip(shops, batches, strict=True):
+            unit = LoadUnit("qianhub", BATCH_ENDPOINT, shop_unit(shop), day, source="replay")
+            load_profile.enable()
+            wh.load(unit, batch, BATCH_ENTITIES)
+            load_profile.disable()
+        timings["load_s"] = time.perf_counter() - began
+    bills = sum(b.tables["bills"].num_rows for b in batches)
+    return {
+        "bills": bills,
+        **timings,
+        "flatten": _top(flat_profile),
+        "load": _top(load_profile),
+    }
+
+
+def _top(profiler: cProfile.Profile) -> str:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    stats.strip_dirs().sort_stats("cumulative").print_stats(PROFILE_LINES)
+    stats.strip_dirs().sort_stats("tottime").print_stats(PROFILE_LINES)
     text = out.getvalue()
-    return {"text": text[text.index("   ncalls") :] if "   ncalls" in text else text}
+    return text[text.index("   ncalls") :] if "   ncalls" in text else text
 
 
 STAGES: dict[str, Callable[[BenchConfig], dict[str, object]]] = {

@@ -31,7 +31,7 @@ from etl.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # a whole (tiny) bench run against the simulators: ~10 s
 
-ARGS = ["--bills", "300", "--tickets", "120", "--days", "1", "--no-profile", "--in-process"]
+ARGS = ["--bills", "300", "--tickets", "120", "--days", "1", "--in-process"]
 LINE = re.compile(
     r"^bench: replay_bills_per_s=(?P<replay>\d+) vs_dlt=(?P<dlt>[\d.]+x|skipped) "
     r"vs_naive=(?P<naive>[\d.]+x|skipped) vs_limit=(?P<limit>[\d.]+)x "
@@ -79,6 +79,9 @@ def test_writes_the_report(bench_run: tuple[BenchConfig, str, Path]) -> None:
     assert stdout.strip().splitlines()[-1] in text
     assert "## Machine and versions" in text and "duckdb:" in text
     assert f"{config.total_bills():,} bills" in text
+    # The profile stage: the fast path against the reference, and both profiles.
+    assert "## Where replay time goes" in text and "reference flattener" in text
+    assert text.count("   ncalls") == 2
     # One bill in ten re-checked-out for the re-upsert stage (the tiny world has one day).
     assert f"{config.total_bills() // 10} bills re-checked-out" in stdout
 
