@@ -134,10 +134,10 @@ def render(
         "date partitions left failed or quota-cut, one at a time, as Dagster re-runs failed "
         "partitions (after a quota cut both our budget's and the vendor's day move on). The "
         "`loader runs` column counts them.",
-        "- A Pospal error envelope in an HTTP 200 (`系统繁忙`) is a permanent `VendorRequestError` "
-        "to the client (`etl/pospal/envelope.py`: any code but the quota's): the partition "
-        "fails with its committed units kept, and the next run finishes it. QianHub's error "
-        "body in a 200 is retried at once.",
+        "- A Pospal error envelope in an HTTP 200 saying the system is busy "
+        "(`系统繁忙,请稍后再试`) is retried by the client like a 5xx "
+        "(`etl/pospal/envelope.py`); other error codes stay permanent, and a partition they "
+        "fail keeps its committed units for the next run. QianHub's error body in a 200 is retried at once.",
         "- `reorder` runs with one answer per shop-day so that both versions of a re-checkout "
         "share an answer; the other QianHub trials use 3-hour windows (eight calls a shop-day).",
         "",

@@ -187,12 +187,13 @@ def replay_days(
     units: Iterable[tuple[dt.date, int]],
     *,
     settings: WarehouseSettings,
+    workers: int = 1,
     ahead: int = 2,
 ) -> Iterator[tuple[dt.date, int, LoadResult | None]]:
     """Replay many shop-days, yielding ``(business_date, shop_id, result)`` in the given order
     (result None when nothing was landed).
 
-    The backfill path. A worker process reads and flattens the next ``ahead`` units while
+    The backfill path. ``workers`` processes read and flatten the next ``ahead`` units while
     this process merges the current one into DuckDB, so both cores work: a thread would not do,
     because flattening holds the GIL and the merge's many short statements would queue for it.
     Each unit still commits alone and in order, and the Parquet lake is rewritten once at the
@@ -204,7 +205,7 @@ def replay_days(
     # spawn, not fork: this process holds DuckDB's threads and file handles.
     context = multiprocessing.get_context("spawn")
     with (
-        ProcessPoolExecutor(1, mp_context=context) as pool,
+        ProcessPoolExecutor(workers, mp_context=context) as pool,
         warehouse.lake_deferred(),
     ):
         try:

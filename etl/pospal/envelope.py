@@ -13,9 +13,12 @@ and errors arrive as HTTP 200 or 4xx alike. :func:`check_answer` maps them onto 
 * 9003 bad parameters, and any other code → ``VendorRequestError``
 * a configured quota code (no public source shows the real one), or messages speaking of
   调用次数 / 访问次数 / call limit / quota → ``QuotaExhausted``
+* messages saying the server is busy (系统繁忙 / 请稍后再试 / busy / try again later) with no
+  code that means otherwise → ``VendorUnavailable``, retried: the vendor's own words say the
+  same request will succeed later, and the simulator sends exactly that, as HTTP 200 or 500
 * a 2xx body that is not JSON at all (cut short by a proxy) → ``VendorUnavailable``, retried.
 
-All but the last are permanent. Messages are scrubbed of the key and signature, then redacted.
+All but the last two are permanent. Messages are scrubbed of the key and signature, then redacted.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ DEFAULT_QUOTA_CODES = frozenset({1035})
 # Narrow on purpose: a quota error stops every load sharing the budget for the rest of the day,
 # so a message that merely mentions a limit (e.g. a page-size limit) must not trigger it.
 _QUOTA_WORDS = ("调用次数", "访问次数", "call limit", "quota")
+_BUSY_WORDS = ("系统繁忙", "稍后再试", "server busy", "try again later")
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 
@@ -131,6 +135,8 @@ def _error(
             "vendor reports the daily call quota spent; resumes after 00:00 Asia/Shanghai",
             **context,
         )
+    if code is None and any(word in text.lower() for word in _BUSY_WORDS):
+        return VendorUnavailable("reports it is busy (retried)", **context)
     return VendorRequestError("reported an error", **context)
 
 

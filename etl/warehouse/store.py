@@ -40,6 +40,9 @@ class LoadResult:
     rejects: int = 0
     partitions: set[str] = field(default_factory=set)
     lake_files: int = 0
+    lake_pending: bool = False
+    """True when the unit committed but rewriting its Parquet partitions failed (disk full):
+    they stay marked and the next sync finishes them."""
 
 
 def total_rows(results: Iterable[LoadResult]) -> dict[str, int]:
@@ -181,7 +184,15 @@ class Warehouse:
         if self.read_copy is not None:
             self.read_copy.changed()  # even if the lake rewrite below fails
         if not self._lake_deferred:
-            result.lake_files = self.sync_lake()
+            try:
+                result.lake_files = self.sync_lake()
+            except (OSError, duckdb.Error) as exc:
+                # The unit is committed: raising now would report a loaded unit as failed and
+                # make its caller log it so. The partitions stay marked in meta.lake_dirty and
+                # the next sync (next load, block end or open) rewrites them.
+                result.lake_pending = True
+                log.error("%s committed; lake rewrite failed, kept for the next sync: %s",
+                          unit.describe(), exc)  # fmt: skip
         log.info(
             "loaded %s: %d records, %d rejects, rows %s",
             unit.describe(),

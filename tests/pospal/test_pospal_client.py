@@ -224,6 +224,28 @@ def test_dropped_connections_and_cut_off_bodies_are_retried(make_client: MakeCli
     assert len(vendor.requests) == 4
 
 
+@pytest.mark.parametrize("status", [200, 500])
+def test_a_busy_envelope_is_retried(
+    make_client: MakeClient, budget: CallBudget, status: int
+) -> None:
+    """系统繁忙,请稍后再试 ("system busy, try again later"): the vendor says the same request
+    will work later, as HTTP 200 or 500; found by make chaos, where it failed a partition."""
+    busy = httpx.Response(
+        status, content='{"status":"error","messages":["系统繁忙,请稍后再试"]}'.encode()
+    )
+    vendor = Vendor(busy, busy, envelope(data={"sn": "1"}))
+    body = make_client(vendor, budget=budget).ticket_by_sn("1")
+    assert json.loads(body)["data"] == {"sn": "1"}
+    assert len(vendor.requests) == 3
+    assert budget.used(APP_ID) == 3
+
+
+def test_a_busy_envelope_gives_up_naming_the_vendor_words(make_client: MakeClient) -> None:
+    busy = httpx.Response(200, content='{"status":"error","messages":["系统繁忙"]}'.encode())
+    with pytest.raises(VendorUnavailable, match=r"busy.*系统繁忙"):
+        make_client(Vendor(busy), max_attempts=2).ticket_by_sn("1")
+
+
 def test_transient_errors_give_up_after_max_attempts(make_client: MakeClient) -> None:
     vendor = Vendor(httpx.Response(502))
     with pytest.raises(VendorUnavailable):
