@@ -137,7 +137,8 @@ def render(
         "- A Pospal error envelope in an HTTP 200 saying the system is busy "
         "(`系统繁忙,请稍后再试`) is retried by the client like a 5xx "
         "(`etl/pospal/envelope.py`); other error codes stay permanent, and a partition they "
-        "fail keeps its committed units for the next run. QianHub's error body in a 200 is retried at once.",
+        "fail keeps its committed units for the next run. QianHub's error body in a 200 is "
+        "retried at once.",
         "- `reorder` runs with one answer per shop-day so that both versions of a re-checkout "
         "share an answer; the other QianHub trials use 3-hour windows (eight calls a shop-day).",
         "",
