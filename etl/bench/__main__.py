@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-dlt", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile stage")
+    parser.add_argument(
+        "--memory-limit", default="512MB", help="DuckDB memory_limit of the replay stages"
+    )
+    parser.add_argument(
+        "--stages",
+        help="comma-separated stages to run, in their usual order (default: all); e.g. "
+        "fetch,replay_qianhub for the peak RSS of a large replay. Stages after fetch need "
+        "--workdir of a run that fetched",
+    )
     parser.add_argument("--out", type=Path, default=Path("docs/performance.md"))
     parser.add_argument("--workdir", type=Path, help="kept after the run (default: a temp dir)")
     parser.add_argument("--in-process", action="store_true", help="no stage processes")
@@ -71,7 +80,15 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         skip_dlt=args.skip_dlt,
         skip_naive=args.skip_naive,
         profile=not args.no_profile,
+        memory_limit=args.memory_limit,
     )
+    stages = [*ORDER, *(("profile",) if config.profile else ())]
+    if args.stages:
+        wanted = [name.strip() for name in args.stages.split(",") if name.strip()]
+        unknown = sorted(set(wanted) - {*ORDER, "profile"})
+        if unknown:
+            raise SystemExit(f"unknown stage(s) {', '.join(unknown)}; known: {', '.join(ORDER)}")
+        stages = [name for name in (*ORDER, "profile") if name in wanted]
     shops, bills_per_day = config.shops()
     stores, tickets_per_day = config.stores()
     print(
@@ -81,7 +98,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         flush=True,
     )
     results: dict[str, Any] = {}
-    for name in ORDER + (("profile",) if config.profile else ()):
+    for name in stages:
         results[name] = run_stage(name, config, in_process=args.in_process)
     results["sizes"] = {
         "bills": config.total_bills(),
@@ -91,6 +108,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "bills_per_day": bills_per_day,
         "stores": stores,
         "tickets_per_day": tickets_per_day,
+        "memory_limit": config.memory_limit,
     }
     return results
 

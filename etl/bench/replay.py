@@ -36,8 +36,10 @@ _DECODE = msgspec.json.Decoder(float_hook=Decimal)  # money stays exact through 
 _ENCODE = msgspec.json.Encoder(decimal_format="number")  # as the simulator encodes it
 
 
-def settings_for(home: Path) -> WarehouseSettings:
-    return WarehouseSettings(home=home, reader_copy=False)
+def settings_for(home: Path, memory_limit: str = "512MB") -> WarehouseSettings:
+    """Warehouse settings of a bench home: no read copy (a file copy on a timer, not loading),
+    DuckDB capped at ``memory_limit``."""
+    return WarehouseSettings(home=home, reader_copy=False, duckdb_memory_limit=memory_limit)
 
 
 def qianhub_home(config: BenchConfig) -> Path:
@@ -47,7 +49,7 @@ def qianhub_home(config: BenchConfig) -> Path:
 def _replay_qianhub_days(
     wh: Warehouse, raw: RawStore, config: BenchConfig, days: list[dt.date]
 ) -> list[LoadResult]:
-    settings = settings_for(Path(wh.lake_dir).parent)
+    settings = settings_for(Path(wh.lake_dir).parent, config.memory_limit)
     results = []
     units = [(day, shop) for day in days for shop in qianhub_world(config).shop_ids()]
     for day, shop, result in replay_days(wh, raw, units, settings=settings):
@@ -79,7 +81,7 @@ def replay_qianhub(config: BenchConfig) -> dict[str, object]:
     shutil.rmtree(home, ignore_errors=True)
     raw = RawStore(config.raw_dir)
     began = time.perf_counter()
-    with Warehouse.open(settings_for(home)) as wh:
+    with Warehouse.open(settings_for(home, config.memory_limit)) as wh:
         opened = time.perf_counter()
         results = _replay_qianhub_days(wh, raw, config, config.dates())
     # Timed to the close: DuckDB folds its log into the file then, and that is load work.
@@ -98,7 +100,7 @@ def children_peak_rss_mb() -> float:
 def replay_pospal(config: BenchConfig) -> dict[str, object]:
     home = config.root / "replay-pospal"
     shutil.rmtree(home, ignore_errors=True)
-    raw, settings = RawStore(config.raw_dir), settings_for(home)
+    raw, settings = RawStore(config.raw_dir), settings_for(home, config.memory_limit)
     stores = len(pospal_world(config).stores())
     results: list[LoadResult] = []
     with Warehouse.open(settings) as wh:
@@ -163,7 +165,7 @@ def reupsert(config: BenchConfig) -> dict[str, object]:
     shutil.copytree(qianhub_home(config), large_home)
     figures: dict[str, object] = {"changed_bills": changed, "days_in_large": config.days}
     for name, home in (("small", small_home), ("large", large_home)):
-        with Warehouse.open(settings_for(home)) as wh:
+        with Warehouse.open(settings_for(home, config.memory_limit)) as wh:
             if name == "small":
                 _replay_qianhub_days(wh, RawStore(config.raw_dir), config, [day])
             bills = wh.con.execute("SELECT count(*) FROM qianhub.bills").fetchall()[0][0]

@@ -56,56 +56,65 @@ def _ratio(value: float | None) -> str:
 
 
 def summary(results: dict[str, Any]) -> dict[str, Any]:
-    """The headline figures and ratios."""
-    replay = results["replay_qianhub"]
-    rate = replay["bills_per_s"]
-    base = results["baselines"]
+    """The headline figures and ratios (None for a stage that was not run)."""
+    replay = results.get("replay_qianhub")
+    rate = replay["bills_per_s"] if replay else None
+    base = results.get("baselines", {})
     dlt = base.get("dlt_parquet", {}).get("bills_per_s")
     naive = base.get("naive", {}).get("bills_per_s")
-    limit = results["limit_qianhub"]["units_per_s"]
+    limit = results.get("limit_qianhub", {}).get("units_per_s")
+    reupsert = results.get("reupsert")
     return {
         "replay_bills_per_s": rate,
-        "vs_dlt": rate / dlt if dlt else None,
-        "vs_naive": rate / naive if naive else None,
-        "vs_limit": limit / rate,
+        "vs_dlt": rate / dlt if rate and dlt else None,
+        "vs_naive": rate / naive if rate and naive else None,
+        "vs_limit": limit / rate if rate and limit else None,
         # The loading process and its flatten worker together, a conservative sum of peaks.
-        "peak_rss_mb": replay["peak_rss_mb"] + replay.get("worker_peak_rss_mb", 0),
+        "peak_rss_mb": replay["peak_rss_mb"] + replay.get("worker_peak_rss_mb", 0)
+        if replay
+        else None,
+        "reupsert_ratio": reupsert["large"]["seconds"] / reupsert["small"]["seconds"]
+        if reupsert
+        else None,
     }
 
 
 def bench_line(results: dict[str, Any]) -> str:
     s = summary(results)
+    rate, rss = s["replay_bills_per_s"], s["peak_rss_mb"]
     return (
-        f"bench: replay_bills_per_s={s['replay_bills_per_s']:.0f} vs_dlt={_ratio(s['vs_dlt'])} "
-        f"vs_naive={_ratio(s['vs_naive'])} vs_limit={s['vs_limit']:.2f}x "
-        f"peak_rss_mb={s['peak_rss_mb']:.0f}"
+        f"bench: replay_bills_per_s={f'{rate:.0f}' if rate else 'skipped'} "
+        f"vs_dlt={_ratio(s['vs_dlt'])} vs_naive={_ratio(s['vs_naive'])} "
+        f"vs_limit={_ratio(s['vs_limit'])} peak_rss_mb={f'{rss:.0f}' if rss else 'skipped'}"
     )
 
 
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(stage, size, rate, rows/s, peak RSS) lines of the table."""
     r, out = results, []
-    q, p = r["replay_qianhub"], r["replay_pospal"]
-    out.append(
-        (
-            "replay QianHub (raw -> flatten -> DuckDB + Parquet)",
-            f"{q['bills']:,} bills",
-            f"{q['bills_per_s']:,.0f} bills/s",
-            f"{q['rows_per_s']:,.0f}",
-            f"{q['peak_rss_mb']:,.0f} + {q.get('worker_peak_rss_mb', 0):,.0f} MB",
+    q, p = r.get("replay_qianhub"), r.get("replay_pospal")
+    if q:
+        out.append(
+            (
+                "replay QianHub (raw -> flatten -> DuckDB + Parquet)",
+                f"{q['bills']:,} bills",
+                f"{q['bills_per_s']:,.0f} bills/s",
+                f"{q['rows_per_s']:,.0f}",
+                f"{q['peak_rss_mb']:,.0f} + {q.get('worker_peak_rss_mb', 0):,.0f} MB",
+            )
         )
-    )
-    out.append(
-        (
-            "replay Pospal (tickets + orders + pay methods)",
-            f"{p['tickets']:,} tickets",
-            f"{p['tickets_per_s']:,.0f} tickets/s",
-            f"{p['rows_per_s']:,.0f}",
-            f"{p['peak_rss_mb']:,.0f} MB",
+    if p:
+        out.append(
+            (
+                "replay Pospal (tickets + orders + pay methods)",
+                f"{p['tickets']:,} tickets",
+                f"{p['tickets_per_s']:,.0f} tickets/s",
+                f"{p['rows_per_s']:,.0f}",
+                f"{p['peak_rss_mb']:,.0f} MB",
+            )
         )
-    )
-    u = r["reupsert"]
-    for name in ("small", "large"):
+    u = r.get("reupsert") or {}
+    for name in ("small", "large") if u else ():
         part = u[name]
         out.append(
             (
@@ -120,7 +129,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         ("limit_qianhub", "raw limit QianHub", "bills"),
         ("limit_pospal", "raw limit Pospal (tickets only)", "tickets"),
     ):
-        lim = r[key]
+        lim = r.get(key)
+        if not lim:
+            continue
         out.append(
             (
                 f"{label}: {lim['parser']} parse + DuckDB bulk insert",
@@ -130,7 +141,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"{lim['peak_rss_mb']:,.0f} MB",
             )
         )
-    base = r["baselines"]
+    base = r.get("baselines", {})
     for key, label in (
         ("dlt_parquet", "dlt merge, Parquet loader files"),
         ("dlt_default", "dlt merge, default loader files"),
@@ -150,8 +161,8 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     for key in ("dlt_skipped", "naive_skipped"):
         if key in base:
             out.append((key.replace("_", " "), base[key], "-", "-", "-"))
-    f = r["fetch"]
-    for vendor in ("qianhub", "pospal"):
+    f = r.get("fetch") or {}
+    for vendor in ("qianhub", "pospal") if f else ():
         v = f[vendor]
         out.append(
             (
@@ -187,10 +198,59 @@ TARGETS = (
 )
 
 
+def _stage_notes(results: dict[str, Any], s: dict[str, Any], sizes: dict[str, Any]) -> list[str]:
+    """What each stage that ran measures, with the figures its description needs."""
+    notes = [
+        "- **replay**: QianHub through `replay_days` (what `pos-warehouse replay` runs), "
+        "Pospal through `replay_account_day`, every unit into an empty warehouse through one "
+        "open `Warehouse` (read copy off): gunzip + sha256 check, validation and flatten "
+        "(rejects included), upsert in one transaction per unit, and the Parquet partitions "
+        "rewritten (once per table and business date, at the end). A QianHub worker process "
+        "reads and flattens the next units while the loading process merges the current one. "
+        "Timed from the open warehouse to its close (DuckDB's checkpoint included). rows/s "
+        "counts rows written to every table (bills, orders, details, payments, ...). Peak RSS "
+        "is the stage process's own high-water mark, plus the flatten worker's for QianHub "
+        "(the `bench:` line adds the two)."
+    ]
+    if s.get("reupsert_ratio"):
+        notes.append(
+            "- **re-upsert**: the first day landed again with one bill in ten re-checked-out "
+            "(`undo_index + 1`, paid a minute later), replayed into a warehouse holding only "
+            f"that day, then into a copy of the replay warehouse holding all {sizes['days']} "
+            f"days (ratio large/small {s['reupsert_ratio']:.2f}x)."
+        )
+    limit_q = results.get("limit_qianhub")
+    if limit_q:
+        notes.append(
+            f"- **raw limit**: {limit_q['parser']} parse of the same pages "
+            f"({limit_q['parse_s']:.2f} s) plus `CREATE TABLE AS` from the already flattened "
+            f"Arrow tables into a DuckDB file ({limit_q['insert_s']:.2f} s), no upsert, no "
+            f"Parquet. Reading + gunzip ({limit_q['read_gunzip_s']:.2f} s) is left out of the "
+            "limit."
+        )
+    if "baselines" in results:
+        notes.append(
+            "- **baselines**: on the first shop-days of the same landing (subsets, to keep "
+            "the run short: at their rates the whole world would take tens of minutes); "
+            'dlt `write_disposition="merge"` on `bill_id`, '
+            "DuckDB destination, nested tables as dlt makes them, pages parsed with orjson "
+            "(money as floats, which favours dlt); naive = stdlib json + `pandas.json_normalize` "
+            "(bills, orders, top-level details) + DuckDB INSERT, no upsert. The three baselines "
+            "share one process, so they share its peak RSS."
+        )
+    fetch = results.get("fetch")
+    if fetch:
+        notes.append(
+            "- **fetch**: the simulators in their own process (worlds generated before timing, "
+            f"{fetch['generate_s']:.0f} s), the real clients landing every page with "
+            f"{fetch['workers']} units in flight; Pospal's daily quota is lifted for the bench "
+            "(300 calls a day per appId would spread this world over several days)."
+        )
+    return notes
+
+
 def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> str:
     s = summary(results)
-    u = results["reupsert"]
-    s["reupsert_ratio"] = u["large"]["seconds"] / u["small"]["seconds"]
     info = machine()
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
@@ -204,7 +264,9 @@ def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> st
         "comes from one run over one deterministic world "
         f"({sizes['shops']} QianHub shops x {sizes['days']} days x "
         f"{sizes['bills_per_day']:,} bills, {sizes['stores']} Pospal stores x {sizes['days']} "
-        f"days x {sizes['tickets_per_day']:,} tickets), landed raw by the fetch stage.",
+        f"days x {sizes['tickets_per_day']:,} tickets), landed raw by the fetch stage. "
+        f"DuckDB memory_limit of the replay stages: {sizes.get('memory_limit', 'default')}. "
+        f"Stages run: {', '.join(k for k in results if k != 'sizes')}.",
         "",
         "```",
         bench_line(results),
@@ -230,45 +292,8 @@ def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> st
         "|---|---|---|---|---|",
     ]
     out += ["| " + " | ".join(line) + " |" for line in rows(results)]
-    limit_q = results["limit_qianhub"]
-    fetch = results["fetch"]
-    out += [
-        "",
-        "## What each stage measures",
-        "",
-        "- **replay**: QianHub through `replay_days` (what `pos-warehouse replay` runs), "
-        "Pospal through `replay_account_day`, every unit into an empty warehouse through one "
-        "open `Warehouse` (read copy off): gunzip + sha256 check, validation and flatten "
-        "(rejects included), upsert in one transaction per unit, and the Parquet partitions "
-        "rewritten (once per table and business date, at the end). A QianHub worker process "
-        "reads and flattens the next units while the loading process merges the current one. "
-        "Timed from the open warehouse to its close (DuckDB's checkpoint included). rows/s "
-        "counts rows written to every table (bills, orders, details, payments, ...). Peak RSS "
-        "is the stage process's own high-water mark, plus the flatten worker's for QianHub "
-        "(the `bench:` line adds the two).",
-        "- **re-upsert**: the first day landed again with one bill in ten re-checked-out "
-        "(`undo_index + 1`, paid a minute later), replayed into a warehouse holding only that "
-        f"day, then into a copy of the replay warehouse holding all {sizes['days']} days "
-        f"(ratio large/small {s['reupsert_ratio']:.2f}x).",
-        f"- **raw limit**: {limit_q['parser']} parse of the same pages "
-        f"({limit_q['parse_s']:.2f} s) plus `CREATE TABLE AS` from the already flattened Arrow "
-        f"tables into a DuckDB file ({limit_q['insert_s']:.2f} s), no upsert, no Parquet. "
-        f"Reading + gunzip ({limit_q['read_gunzip_s']:.2f} s) is left out of the limit.",
-        "- **baselines**: on the first shop-days of the same landing (subsets, to keep "
-        "the run short: at their rates the whole world would take tens of minutes); "
-        'dlt `write_disposition="merge"` on `bill_id`, '
-        "DuckDB destination, nested tables as dlt makes them, pages parsed with orjson "
-        "(money as floats, which favours dlt); naive = stdlib json + `pandas.json_normalize` "
-        "(bills, orders, top-level details) + DuckDB INSERT, no upsert. The three baselines "
-        "share one process, so they share its peak RSS.",
-        "- **fetch**: the simulators in their own process (worlds generated before timing, "
-        f"{fetch['generate_s']:.0f} s), the real clients landing every page with "
-        f"{fetch['workers']} units in flight; Pospal's daily quota is lifted for the bench "
-        "(300 calls a day per appId would spread this world over several days).",
-        "",
-        "## Machine and versions",
-        "",
-    ]
+    out += ["", "## What each stage measures", "", *_stage_notes(results, s, sizes)]
+    out += ["", "## Machine and versions", ""]
     out += [f"- {key}: {value}" for key, value in info.items()]
     profile = results.get("profile", {})
     if profile.get("flatten"):

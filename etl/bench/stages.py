@@ -38,7 +38,7 @@ def profile_replay(config: BenchConfig) -> dict[str, object]:
     into an empty warehouse, each timed plainly and then under cProfile."""
     home = config.root / "profile"
     shutil.rmtree(home, ignore_errors=True)
-    raw, settings = RawStore(config.raw_dir), replay.settings_for(home)
+    raw, settings = RawStore(config.raw_dir), replay.settings_for(home, config.memory_limit)
     shops = qianhub_world(config).shop_ids()
     day = config.dates()[0]
     landed = [raw.latest("qianhub", BATCH_ENDPOINT, day.isoformat(), shop_unit(s)) for s in shops]

@@ -42,6 +42,8 @@ class BenchConfig:
     skip_dlt: bool = False
     skip_naive: bool = False
     profile: bool = True
+    memory_limit: str = "512MB"
+    """DuckDB's memory_limit for the loading process of the replay stages."""
 
     @property
     def root(self) -> Path:

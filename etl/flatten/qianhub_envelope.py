@@ -22,7 +22,8 @@ T = TypeVar("T")
 _SHOP_KEY = re.compile(r"shop_([0-9]+)")
 _INT64 = (-(2**63), 2**63 - 1)
 
-_FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+ENVELOPE_FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+"""A record's top-level fields, each kept as its raw JSON text."""
 _ID: msgspec.json.Decoder[int | None] = msgspec.json.Decoder(Int64 | None)
 _TEXT: msgspec.json.Decoder[str | None] = msgspec.json.Decoder(str | None)
 _KINDS = {b"{": "an object", b"[": "an array", b'"': "a string", b"n": "null", b"t": "a boolean"}
@@ -68,7 +69,7 @@ class Envelope:
 def parse_envelope(raw: msgspec.Raw) -> Envelope:
     """Validate the envelope of one record; raises :class:`RecordError` naming the field."""
     try:
-        fields = _FIELDS.decode(raw)
+        fields = ENVELOPE_FIELDS.decode(raw)
     except msgspec.ValidationError:
         raise RecordError(f"record is {kind(raw)}, not a JSON object") from None
     if "boh_type" not in fields:
@@ -83,7 +84,7 @@ def parse_envelope(raw: msgspec.Raw) -> Envelope:
         raise RecordError(f"json is {kind(document)}, not an object")
     return Envelope(
         boh_type=boh_type,
-        shop_id=_envelope_shop(fields),
+        shop_id=envelope_shop(fields),
         staff_id=decode(_ID, fields.get("staff_id", b"null"), "staff_id"),
         staff_name=decode(_TEXT, fields.get("staff_name", b"null"), "staff_name"),
         create_on=decode(_TEXT, fields.get("create_on", b"null"), "create_on"),
@@ -91,7 +92,7 @@ def parse_envelope(raw: msgspec.Raw) -> Envelope:
     )
 
 
-def _envelope_shop(fields: dict[str, msgspec.Raw]) -> int | None:
+def envelope_shop(fields: dict[str, msgspec.Raw]) -> int | None:
     """``shop_id``, or the document's variant ``"shop_<n>": n`` (key and value must agree)."""
     if "shop_id" in fields:
         return decode(_ID, fields["shop_id"], "shop_id")

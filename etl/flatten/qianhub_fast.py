@@ -19,9 +19,10 @@ equal on a generated world with every nesting and re-checkout case. What differs
   unpadded form and names the field when it rejects).
 
 Whatever the fast path cannot vouch for -- a record that is not a bill, fails a Struct type,
-lacks an envelope ``shop_id``, repeats an id, nests deeper than the limit, or trips a bulk check
--- is returned to the caller for the reference flattener, so rejects and their reasons are the
-reference's own. Nothing is decided twice and nothing is dropped.
+has no shop in its envelope (``shop_id``, or the ``shop_<n>`` variant read by the reference's
+own rule), repeats an id, nests deeper than the limit, or trips a bulk check -- is returned to
+the caller for the reference flattener, so rejects and their reasons are the reference's own.
+Nothing is decided twice and nothing is dropped.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ import pyarrow.compute as pc
 
 from etl.batch import REC
 from etl.business_day import BusinessDayRule
+from etl.errors import RecordError
 from etl.flatten.qianhub_bills import MAX_DEPTH
+from etl.flatten.qianhub_envelope import ENVELOPE_FIELDS, envelope_shop
 from etl.flatten.qianhub_tables import (
     BILL_DETAILS,
     BILL_DISCOUNTS,
@@ -291,7 +294,10 @@ def flatten_fast(records: list[tuple[int, msgspec.Raw]], rule: BusinessDayRule) 
         others: list[int] = []
         for rec, raw in records:
             try:
-                collected.add(rec, _RECORD.decode(raw))
+                record = _RECORD.decode(raw)
+                if record.shop_id is None:
+                    record.shop_id = _variant_shop(raw)
+                collected.add(rec, record)
             except (_Miss, *_DECODE_ERRORS):
                 others.append(rec)
         tables, bad = _tables(collected, rule)
@@ -302,6 +308,20 @@ def flatten_fast(records: list[tuple[int, msgspec.Raw]], rule: BusinessDayRule) 
         tables = {name: _drop(table, bad) for name, table in tables.items()}
         others = sorted({*others, *bad})
     return FastBills(tables=tables, others=others)
+
+
+def _variant_shop(raw: msgspec.Raw) -> int:
+    """The shop of an envelope without ``shop_id``: the document's ``"shop_<n>": n`` key, read
+    by the reference's own rule; :class:`_Miss` for anything else (no key, ``shop_id: null``,
+    several keys, a key that disagrees with its value)."""
+    try:
+        fields = ENVELOPE_FIELDS.decode(raw)
+        shop_id = None if "shop_id" in fields else envelope_shop(fields)
+    except (RecordError, *_DECODE_ERRORS):
+        raise _Miss from None
+    if shop_id is None:
+        raise _Miss
+    return shop_id
 
 
 @contextmanager

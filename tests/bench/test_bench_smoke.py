@@ -131,3 +131,25 @@ def test_replay_equals_a_direct_load(
     direct_p = _counts(settings.home, p_tables)
     assert direct_p["pospal.tickets"] == config.total_tickets()
     assert _counts(config.root / "replay-pospal", p_tables) == direct_p
+
+
+def test_a_partial_run_reports_what_it_ran(tmp_path: Path) -> None:
+    """``--stages fetch,replay_qianhub``: how the 1M-bill peak RSS is measured without the
+    other stages (the raw limit alone would hold every flattened table in memory)."""
+    out = tmp_path / "partial.md"
+    buffer = io.StringIO()
+    args = ["--bills", "200", "--tickets", "40", "--days", "1", "--in-process"]
+    with contextlib.redirect_stdout(buffer):
+        code = main([*args, "--stages", "fetch,replay_qianhub", "--out", str(out)])
+    assert code == 0
+    line = buffer.getvalue().strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"bench: replay_bills_per_s=\d+ vs_dlt=skipped vs_naive=skipped vs_limit=skipped "
+        r"peak_rss_mb=\d+",
+        line,
+    ), line
+    text = out.read_text()
+    assert "Stages run: fetch, replay_qianhub." in text
+    assert "memory_limit of the replay stages: 512MB" in text
+    with pytest.raises(SystemExit, match="unknown stage"):
+        main([*args, "--stages", "fetch,replay", "--out", str(out)])

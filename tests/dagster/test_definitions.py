@@ -152,7 +152,6 @@ def test_definitions_load_offline_with_no_environment() -> None:
         if not k.startswith(("QIANHUB_", "POS_WAREHOUSE_", "POSPAL_"))
     }
     code = (
-        "import time; t = time.perf_counter()\n"
         "from dagster_project.definitions import defs\n"
         "import dagster as dg\n"
         "d = defs() if callable(defs) else defs\n"
