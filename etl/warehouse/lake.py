@@ -59,11 +59,22 @@ def mark_dirty(
         con.unregister("_lake_marks")
 
 
-def _write_atomically(table: pa.Table, target: Path) -> None:
+BATCH_ROWS = 100_000
+"""Rows per Arrow batch streamed from DuckDB into a Parquet file (bounds a rewrite's memory:
+a busy business date of bill details is millions of rows)."""
+
+
+def _write_atomically(rows: pa.RecordBatchReader, target: Path) -> int:
+    """Stream ``rows`` into ``target``; returns the rows written. The old file stays whole
+    until the new one is complete and durable."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    written = 0
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        with pq.ParquetWriter(tmp, rows.schema, compression="zstd") as writer:
+            for batch in rows:
+                writer.write_batch(batch)
+                written += batch.num_rows
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         kill_point("parquet")
@@ -72,6 +83,7 @@ def _write_atomically(table: pa.Table, target: Path) -> None:
         fsync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
+    return written
 
 
 def write_partition(
@@ -81,22 +93,27 @@ def write_partition(
     column: str | None,
     value: str,
 ) -> int:
-    """Rewrite one partition file from DuckDB; remove it when the partition is empty."""
+    """Rewrite one partition file from DuckDB, streamed in batches; remove it when the
+    partition is empty."""
     target = partition_file(lake_dir, table, column, value)
     if column is not None and value != "":
-        rows = con.sql(
-            f"SELECT * EXCLUDE ({q(column)}) FROM {q(table)} WHERE {q(column)} = ? ORDER BY ALL",
-            params=[value],
-        ).to_arrow_table()
+        where, params = f"WHERE {q(column)} = ?", [value]
+        select = f"SELECT * EXCLUDE ({q(column)}) FROM {q(table)} {where} ORDER BY ALL"
+        ((count,),) = con.execute(f"SELECT count(*) FROM {q(table)} {where}", params).fetchall()
+        if count == 0:
+            target.unlink(missing_ok=True)
+            if target.parent.exists() and not any(target.parent.iterdir()):
+                target.parent.rmdir()
+            return 0
     else:
-        rows = con.sql(f"SELECT * FROM {q(table)} ORDER BY ALL").to_arrow_table()
-    if rows.num_rows == 0 and column is not None:
-        target.unlink(missing_ok=True)
-        if target.parent.exists() and not any(target.parent.iterdir()):
-            target.parent.rmdir()
-        return 0
-    _write_atomically(rows, target)
-    return int(rows.num_rows)
+        select, params = f"SELECT * FROM {q(table)} ORDER BY ALL", []
+    reader = con.sql(select, params=params).to_arrow_reader(BATCH_ROWS)
+    try:
+        return _write_atomically(reader, target)
+    finally:
+        # A rewrite that failed half way (disk full) must not leave the result open: DuckDB
+        # refuses every further query on the connection until it is closed.
+        reader.close()
 
 
 def remove_stale_temp_files(lake_dir: Path) -> int:

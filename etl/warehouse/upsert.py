@@ -149,7 +149,7 @@ def _merge(
         ).fetchall()
         result.rows[table] = int(inserted)
         if part is None:
-            touched = {""}
+            touched = {""} if inserted or replaced else set()
         elif inserted:
             # Partitions of the new rows: every value in the staged rows, a superset when a
             # losing duplicate in the batch sits on another day (an extra rewrite, never a

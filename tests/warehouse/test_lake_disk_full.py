@@ -45,18 +45,18 @@ def test_disk_full_during_a_rewrite_keeps_the_old_partition(
         _load(wh, e2e_world, first, warehouse_settings)
     before = bills.read_bytes()
 
-    real_write = pq.write_table
+    real_write = pq.ParquetWriter.write_batch
 
-    def disk_full(table: Any, where: Any, **kwargs: Any) -> None:
-        real_write(table.slice(0, 1), where, **kwargs)  # a partial file, then no space left
+    def disk_full(writer: pq.ParquetWriter, batch: Any, **kwargs: Any) -> None:
+        real_write(writer, batch.slice(0, 1), **kwargs)  # a partial file, then no space left
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with Warehouse.open(warehouse_settings) as wh:
-        monkeypatch.setattr(pq, "write_table", disk_full)
+        monkeypatch.setattr(pq.ParquetWriter, "write_batch", disk_full)
         with caplog.at_level(logging.ERROR):
             # Committed, so not reported as a failed unit; the lake is left for the next sync.
             result = _load(wh, e2e_world, second, warehouse_settings)
-        monkeypatch.setattr(pq, "write_table", real_write)
+        monkeypatch.setattr(pq.ParquetWriter, "write_batch", real_write)
         assert result.lake_pending and result.rows["qianhub.bills"] > 0
         assert "lake rewrite failed, kept for the next sync: [Errno 28]" in caplog.text
         shops = wh.con.execute(
