@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 
 from etl.batch import FlatBatch
 from etl.business_day import BusinessDayRule
+from etl.flatten import qianhub_fast
 from etl.flatten.qianhub import _split, flatten_batch_bodies, flatten_batch_bodies_reference
 from etl.flatten.qianhub_fast import flatten_fast
+from etl.qianhub import models
 from etl.qianhub.client import BOH_TYPES
 from etl.simulator.qianhub_world import QianhubWorld
 from tests.property.conftest import example, hostile_values, leaf_paths, replaced
@@ -222,3 +224,29 @@ def test_any_hostile_value_anywhere_equals_reference(
     except UnicodeEncodeError:
         text = json.dumps([record, _bill(99)]).encode("ascii")
     assert_same([text])
+
+
+@pytest.mark.parametrize(
+    ("fast", "model"),
+    [
+        (qianhub_fast._Bill, models.Bill),
+        (qianhub_fast._Order, models.Order),
+        (qianhub_fast._Detail, models.Detail),
+        (qianhub_fast._Payment, models.Payment),
+        (qianhub_fast._Promotion, models.Promotion),
+        (qianhub_fast._Discount, models.Discount),
+    ],
+)
+def test_fast_structs_mirror_the_models(fast: type, model: type) -> None:
+    """The fast path's Structs are the models with money as ``float | None`` (and a detail's
+    goods kept raw): the same fields, the same id and text types, so neither drifts."""
+    fast_fields = {f.name: f.type for f in msgspec.structs.fields(fast)}
+    model_fields = {f.name: f.type for f in msgspec.structs.fields(model)}
+    assert fast_fields.keys() == model_fields.keys()
+    for name, kind in model_fields.items():
+        if kind is msgspec.Raw:
+            assert fast_fields[name] == (float | None), name
+        elif name == "goods":
+            assert fast_fields[name] is msgspec.Raw
+        elif name not in ("children", "details", "orders", "payments", "promotions", "discounts"):
+            assert fast_fields[name] == kind, name
