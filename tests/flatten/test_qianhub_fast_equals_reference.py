@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from etl.batch import FlatBatch
 from etl.business_day import BusinessDayRule
-from etl.flatten import qianhub_fast
+from etl.flatten import qianhub_fast_models as fast_models
 from etl.flatten.qianhub import _split, flatten_batch_bodies, flatten_batch_bodies_reference
 from etl.flatten.qianhub_fast import flatten_fast
 from etl.qianhub import models
@@ -229,12 +229,12 @@ def test_any_hostile_value_anywhere_equals_reference(
 @pytest.mark.parametrize(
     ("fast", "model"),
     [
-        (qianhub_fast._Bill, models.Bill),
-        (qianhub_fast._Order, models.Order),
-        (qianhub_fast._Detail, models.Detail),
-        (qianhub_fast._Payment, models.Payment),
-        (qianhub_fast._Promotion, models.Promotion),
-        (qianhub_fast._Discount, models.Discount),
+        (fast_models.FastBill, models.Bill),
+        (fast_models.FastOrder, models.Order),
+        (fast_models.FastDetail, models.Detail),
+        (fast_models.FastPayment, models.Payment),
+        (fast_models.FastPromotion, models.Promotion),
+        (fast_models.FastDiscount, models.Discount),
     ],
 )
 def test_fast_structs_mirror_the_models(fast: type, model: type) -> None:
