@@ -39,7 +39,6 @@ class LoadResult:
     rows: dict[str, int] = field(default_factory=dict)
     rejects: int = 0
     partitions: set[str] = field(default_factory=set)
-    lake_files: int = 0
     lake_pending: bool = False
     """True when the unit committed but rewriting its Parquet partitions failed (disk full):
     they stay marked and the next sync finishes them."""
@@ -118,24 +117,30 @@ class Warehouse:
         meta.lake_dirty commit with each unit, so a crash inside the block leaves them for the
         next sync (every open syncs): the lake still converges to DuckDB. Until the block
         ends the lake lags DuckDB, as it always does between a commit and its sync. Nests.
+        A failed rewrite is handled as in :meth:`load`.
         """
         self._lake_deferred += 1
-        failed = False
         try:
             yield
-        except BaseException:
-            failed = True
-            raise
         finally:
             self._lake_deferred -= 1
             if not self._lake_deferred:
-                try:
-                    self.sync_lake()
-                except Exception:
-                    if not failed:
-                        raise
-                    # Never hide the error that ended the block; the marks stay for next time.
-                    log.exception("lake rewrite after a failed block failed; marks are kept")
+                self._sync_after_commit("the units of this block")
+
+    def _sync_after_commit(self, what: str) -> bool:
+        """Rewrite the marked partitions; False (logged) when that failed.
+
+        Never raises: what it follows is committed, and raising would report committed units
+        as failed (and could hide the error that ended a block). The partitions stay marked
+        in meta.lake_dirty for the next sync (next load, block end or open), and the Dagster
+        check ``lake_matches_duckdb`` shows the lag meanwhile.
+        """
+        try:
+            self.sync_lake()
+        except (OSError, duckdb.Error) as exc:
+            log.error("%s committed; lake rewrite failed, kept for the next sync: %s", what, exc)
+            return False
+        return True
 
     def load(self, unit: LoadUnit, batch: FlatBatch, entities: Sequence[EntitySpec]) -> LoadResult:
         """Upsert ``batch`` as one transaction, then rewrite the touched Parquet partitions.
@@ -184,15 +189,7 @@ class Warehouse:
         if self.read_copy is not None:
             self.read_copy.changed()  # even if the lake rewrite below fails
         if not self._lake_deferred:
-            try:
-                result.lake_files = self.sync_lake()
-            except (OSError, duckdb.Error) as exc:
-                # The unit is committed: raising now would report a loaded unit as failed and
-                # make its caller log it so. The partitions stay marked in meta.lake_dirty and
-                # the next sync (next load, block end or open) rewrites them.
-                result.lake_pending = True
-                log.error("%s committed; lake rewrite failed, kept for the next sync: %s",
-                          unit.describe(), exc)  # fmt: skip
+            result.lake_pending = not self._sync_after_commit(unit.describe())
         log.info(
             "loaded %s: %d records, %d rejects, rows %s",
             unit.describe(),

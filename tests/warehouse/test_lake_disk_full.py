@@ -75,3 +75,34 @@ def test_disk_full_during_a_rewrite_keeps_the_old_partition(
     assert diffs == dict.fromkeys(tables, 0)
     assert dirty_after == [(0,)]
     assert bills.read_bytes() != before
+
+
+def test_disk_full_at_the_end_of_a_deferred_block_keeps_the_units(
+    e2e_world: QianhubWorld,
+    warehouse_settings: WarehouseSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A day's load rewrites the lake once at its end (``lake_deferred``): disk full then
+    loses no unit and raises nothing; the marks wait for the next sync."""
+    shops = e2e_world.shop_ids()[:2]
+
+    def disk_full(writer: pq.ParquetWriter, batch: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with Warehouse.open(warehouse_settings) as wh:
+        monkeypatch.setattr(pq.ParquetWriter, "write_batch", disk_full)
+        with caplog.at_level(logging.ERROR), wh.lake_deferred():
+            results = [_load(wh, e2e_world, shop, warehouse_settings) for shop in shops]
+        monkeypatch.undo()
+        assert [r.lake_pending for r in results] == [False, False]  # not synced per unit
+        assert "the units of this block committed; lake rewrite failed" in caplog.text
+        ((loaded,),) = wh.con.execute(
+            "SELECT count(DISTINCT shop_id) FROM qianhub.bills WHERE business_date = ?", [DAY]
+        ).fetchall()
+        assert loaded == 2
+        assert wh.con.execute("SELECT count(*) FROM meta.lake_dirty").fetchall()[0][0] > 0
+        assert list(Path(warehouse_settings.lake_dir).rglob("*.tmp")) == []
+    with Warehouse.open(warehouse_settings) as wh:  # the next open finishes the lake
+        diff = lake_differences(wh.con, wh.lake_dir, "qianhub.bills", "business_date")
+    assert diff == 0
