@@ -1,7 +1,9 @@
 """Fetch stage: the simulators on loopback in their own process, the real clients landing pages.
 
 The server process builds both worlds, generates every shop-day and store-day up front (so
-generation is not timed as fetching), then serves the QianHub gateway and the Pospal open API
+generation is not timed as fetching; above :data:`~etl.bench.world.PREGENERATE_MAX_BILLS` the
+world would not fit in memory, so it is generated while served and the fetch figures include
+generation), then serves the QianHub gateway and the Pospal open API
 on 127.0.0.1 and prints their URLs. This process fetches every unit with the real clients --
 signed requests, ``fetch_windows`` for QianHub, cursor paging for Pospal -- and lands each page
 with :class:`~etl.raw.RawStore` exactly as ``load_shop_day`` / ``run_query`` do, but does not
@@ -27,7 +29,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from etl.bench.world import APP_ID, BenchConfig, account_name, pospal_world, qianhub_world
+from etl.bench.world import (
+    APP_ID,
+    BenchConfig,
+    account_name,
+    pospal_world,
+    pregenerated,
+    qianhub_world,
+)
 from etl.business_day import BusinessDayRule
 from etl.config import QianhubSettings
 from etl.pipeline.pospal import (
@@ -62,12 +71,14 @@ def serve(workdir: Path) -> None:
     keys = ensure_demo_keypair(config.root / "keys", app_id=APP_ID)
     qianhub, pospal = qianhub_world(config), pospal_world(config)
     began = time.perf_counter()
-    for day in config.dates():
-        for shop_id in qianhub.shop_ids():
-            qianhub.day(shop_id, day)
-        for store in pospal.stores():
-            pospal.day(store.app_id, day)
-    generated = time.perf_counter() - began
+    generated: float | None = None
+    if pregenerated(config):
+        for day in config.dates():
+            for shop_id in qianhub.shop_ids():
+                qianhub.day(shop_id, day)
+            for store in pospal.stores():
+                pospal.day(store.app_id, day)
+        generated = time.perf_counter() - began
     with (
         QianhubSimulator(qianhub, apps={APP_ID: keys.public_key}) as gateway,
         PospalSimulator(pospal, accounts=pospal.accounts(), quota=POSPAL_QUOTA) as api,

@@ -103,6 +103,16 @@ def _split(total: int, days: int, per_day_max: int, units_max: int) -> tuple[int
     return units, per_day
 
 
+PREGENERATE_MAX_BILLS = 300_000
+"""Largest world generated up front and held whole by the simulator process (about 3.7 GB at
+200k bills); a larger one is generated while it is served, a few shop-days at a time."""
+LAZY_CACHE_DAYS = 64
+
+
+def pregenerated(config: BenchConfig) -> bool:
+    return config.total_bills() <= PREGENERATE_MAX_BILLS
+
+
 def qianhub_world(config: BenchConfig) -> QianhubWorld:
     shops, per_day = config.shops()
     return QianhubWorld(
@@ -111,7 +121,7 @@ def qianhub_world(config: BenchConfig) -> QianhubWorld:
         bills_per_day=(per_day, per_day),
         rule=BusinessDayRule(),
         as_of=config.settled(),
-        cache_days=shops * config.days + 16,
+        cache_days=shops * config.days + 16 if pregenerated(config) else LAZY_CACHE_DAYS,
     )
 
 

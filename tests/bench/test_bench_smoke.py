@@ -18,7 +18,15 @@ from pydantic import SecretStr
 
 from etl.bench.__main__ import main
 from etl.bench.replay import settings_for
-from etl.bench.world import APP_ID, BenchConfig, account_name, pospal_world, qianhub_world
+from etl.bench.world import (
+    APP_ID,
+    LAZY_CACHE_DAYS,
+    BenchConfig,
+    account_name,
+    pospal_world,
+    pregenerated,
+    qianhub_world,
+)
 from etl.config import QianhubSettings
 from etl.pipeline import pospal as pospal_pipeline
 from etl.pipeline import qianhub as qianhub_pipeline
@@ -153,3 +161,12 @@ def test_a_partial_run_reports_what_it_ran(tmp_path: Path) -> None:
     assert "memory_limit of the replay stages: 512MB" in text
     with pytest.raises(SystemExit, match="unknown stage"):
         main([*args, "--stages", "fetch,replay", "--out", str(out)])
+
+
+def test_only_a_world_that_fits_is_generated_up_front() -> None:
+    """The simulator process holds a pre-generated world whole (3.7 GB at 200k bills); at 1M
+    it would not fit a 24 GB machine, so it is generated while served, a few days cached."""
+    assert pregenerated(BenchConfig(workdir="unused"))
+    large = BenchConfig(workdir="unused", bills=1_000_000, tickets=2_000)
+    assert not pregenerated(large)
+    assert qianhub_world(large)._cache_days == LAZY_CACHE_DAYS
