@@ -293,44 +293,29 @@ def load_account_day(
     pending = [q.name for q in queries] + ["member histories"]
     # One lake rewrite per table for the day, not one per unit (every member is a unit).
     with wh.lake_deferred():
-        _run_day(wh, raw, client, account, day, settings, queries, pending, result)
+        try:
+            for query in queries:
+                result.loaded[query.name] = run_query(wh, raw, query)
+                result.finished.append(query.name)
+                pending.remove(query.name)
+            members = members_to_refresh(wh, account.name, day)
+            for i, member in enumerate(members):
+                pending[-1] = f"history of {len(members) - i} members"
+                query = _history_query(client, account, day, settings, member)
+                result.loaded[query.name] = run_query(wh, raw, query)
+            pending.pop()
+            result.finished.append("member histories")
+        except QuotaExhausted as exc:
+            result.left = pending
+            result.quota_error = str(exc)
+            log.warning("pospal %s %s: quota spent; left to fetch: %s", account.name, day, pending)
+        except PosWarehouseError as exc:
+            start, end = settings.rule.window(day)
+            raise LoadError(
+                f"pospal account {account.name}, business date {day}, window "
+                f"[{start:%Y-%m-%d %H:%M:%S}, {end:%Y-%m-%d %H:%M:%S}]: {exc}"
+            ) from exc
     return result
-
-
-def _run_day(
-    wh: Warehouse,
-    raw: RawStore,
-    client: PospalClient,
-    account: PospalAccount,
-    day: dt.date,
-    settings: WarehouseSettings,
-    queries: list[PagedQuery],
-    pending: list[str],
-    result: AccountDayResult,
-) -> None:
-    """The units of :func:`load_account_day`, in order; fills ``result``."""
-    try:
-        for query in queries:
-            result.loaded[query.name] = run_query(wh, raw, query)
-            result.finished.append(query.name)
-            pending.remove(query.name)
-        members = members_to_refresh(wh, account.name, day)
-        for i, member in enumerate(members):
-            pending[-1] = f"history of {len(members) - i} members"
-            query = _history_query(client, account, day, settings, member)
-            result.loaded[query.name] = run_query(wh, raw, query)
-        pending.pop()
-        result.finished.append("member histories")
-    except QuotaExhausted as exc:
-        result.left = pending
-        result.quota_error = str(exc)
-        log.warning("pospal %s %s: quota spent; left to fetch: %s", account.name, day, pending)
-    except PosWarehouseError as exc:
-        start, end = settings.rule.window(day)
-        raise LoadError(
-            f"pospal account {account.name}, business date {day}, window "
-            f"[{start:%Y-%m-%d %H:%M:%S}, {end:%Y-%m-%d %H:%M:%S}]: {exc}"
-        ) from exc
 
 
 def load_days(

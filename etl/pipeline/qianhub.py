@@ -265,31 +265,21 @@ def load_day(
     result = DayResult(business_date)
     with warehouse.lake_deferred():  # one lake rewrite per table for the day, not per shop
         for shop_id in shop_ids:
-            _load_one_shop(
-                client, warehouse, raw, shop_id, business_date, result, qianhub, settings
-            )
+            try:
+                result.loaded[shop_id] = load_shop_day(
+                    client,
+                    warehouse,
+                    raw,
+                    shop_id,
+                    business_date,
+                    qianhub=qianhub,
+                    settings=settings,
+                )
+            except duckdb.InterruptException:
+                raise  # the operator stopped the run: do not go on with the next shop
+            except Exception as exc:  # one shop's failure of any kind must not stop the others
+                log.error("shop %s business date %s failed: %s", shop_id, business_date, exc)
+                cause = (exc.__cause__ or exc) if isinstance(exc, LoadError) else exc
+                window = settings.rule.window(business_date)
+                result.failures.append(ShopFailure(shop_id, business_date, window, str(cause)))
     return result
-
-
-def _load_one_shop(
-    client: QianhubClient,
-    warehouse: Warehouse,
-    raw: RawStore,
-    shop_id: int,
-    business_date: dt.date,
-    result: DayResult,
-    qianhub: QianhubSettings,
-    settings: WarehouseSettings,
-) -> None:
-    """One shop of :func:`load_day`: its result or its failure goes into ``result``."""
-    try:
-        result.loaded[shop_id] = load_shop_day(
-            client, warehouse, raw, shop_id, business_date, qianhub=qianhub, settings=settings
-        )
-    except duckdb.InterruptException:
-        raise  # the operator stopped the run: do not go on with the next shop
-    except Exception as exc:  # one shop's failure of any kind must not stop the others
-        log.error("shop %s business date %s failed: %s", shop_id, business_date, exc)
-        cause = (exc.__cause__ or exc) if isinstance(exc, LoadError) else exc
-        window = settings.rule.window(business_date)
-        result.failures.append(ShopFailure(shop_id, business_date, window, str(cause)))
