@@ -114,7 +114,7 @@ def flatten_batch_bodies(bodies: Iterable[bytes], rule: BusinessDayRule) -> Flat
     so the result equals :func:`flatten_batch_bodies_reference` row for row.
     """
     split, body_rejects = _split(bodies)
-    fast = flatten_fast([(rec, raw) for rec, raw in split.items()], rule)
+    fast = flatten_fast(list(split.items()), rule)
     tables, rejects = _reference(((rec, split[rec]) for rec in fast.others), rule, body_rejects)
     merged: dict[str, pa.Table] = {}
     for name, table in tables.tables().items():
@@ -126,7 +126,7 @@ def flatten_batch_bodies(bodies: Iterable[bytes], rule: BusinessDayRule) -> Flat
         else:  # both paths wrote rows: back into record order (sort_by is stable)
             merged[name] = pa.concat_tables([quick, table]).sort_by(REC)
     records = len(split) + len(body_rejects)
-    return FlatBatch(tables=merged, rejects=[r for _, r in sorted(rejects)], records=records)
+    return FlatBatch(tables=merged, rejects=_in_order(rejects), records=records)
 
 
 def flatten_batch_bodies_reference(bodies: Iterable[bytes], rule: BusinessDayRule) -> FlatBatch:
@@ -135,9 +135,12 @@ def flatten_batch_bodies_reference(bodies: Iterable[bytes], rule: BusinessDayRul
     split, body_rejects = _split(bodies)
     tables, rejects = _reference(split.items(), rule, body_rejects)
     records = len(split) + len(body_rejects)
-    return FlatBatch(
-        tables=tables.tables(), rejects=[r for _, r in sorted(rejects)], records=records
-    )
+    return FlatBatch(tables=tables.tables(), rejects=_in_order(rejects), records=records)
+
+
+def _in_order(rejects: list[tuple[int, Reject]]) -> list[Reject]:
+    """Rejects in record order (ordinals are unique)."""
+    return [reject for _, reject in sorted(rejects, key=lambda pair: pair[0])]
 
 
 def _split(bodies: Iterable[bytes]) -> tuple[dict[int, msgspec.Raw], list[tuple[int, Reject]]]:
