@@ -64,9 +64,10 @@ BATCH_ROWS = 100_000
 a busy business date of bill details is millions of rows)."""
 
 
-def _write_atomically(rows: pa.RecordBatchReader, target: Path) -> int:
+def _write_atomically(rows: pa.RecordBatchReader, target: Path, *, keep_empty: bool) -> int:
     """Stream ``rows`` into ``target``; returns the rows written. The old file stays whole
-    until the new one is complete and durable."""
+    until the new one is complete and durable. No rows and not ``keep_empty``: the old file
+    (and its folder, once empty) is removed instead."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     written = 0
@@ -75,6 +76,12 @@ def _write_atomically(rows: pa.RecordBatchReader, target: Path) -> int:
             for batch in rows:
                 writer.write_batch(batch)
                 written += batch.num_rows
+        if written == 0 and not keep_empty:
+            target.unlink(missing_ok=True)
+            tmp.unlink()
+            if not any(target.parent.iterdir()):
+                target.parent.rmdir()
+            return 0
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         kill_point("parquet")
@@ -96,20 +103,13 @@ def write_partition(
     """Rewrite one partition file from DuckDB, streamed in batches; remove it when the
     partition is empty."""
     target = partition_file(lake_dir, table, column, value)
+    select, params = f"SELECT * FROM {q(table)}", []
     if column is not None and value != "":
-        where, params = f"WHERE {q(column)} = ?", [value]
-        select = f"SELECT * EXCLUDE ({q(column)}) FROM {q(table)} {where} ORDER BY ALL"
-        ((count,),) = con.execute(f"SELECT count(*) FROM {q(table)} {where}", params).fetchall()
-        if count == 0:
-            target.unlink(missing_ok=True)
-            if target.parent.exists() and not any(target.parent.iterdir()):
-                target.parent.rmdir()
-            return 0
-    else:
-        select, params = f"SELECT * FROM {q(table)} ORDER BY ALL", []
-    reader = con.sql(select, params=params).to_arrow_reader(BATCH_ROWS)
+        select = f"SELECT * EXCLUDE ({q(column)}) FROM {q(table)} WHERE {q(column)} = ?"
+        params = [value]
+    reader = con.sql(f"{select} ORDER BY ALL", params=params).to_arrow_reader(BATCH_ROWS)
     try:
-        return _write_atomically(reader, target)
+        return _write_atomically(reader, target, keep_empty=column is None)
     finally:
         # A rewrite that failed half way (disk full) must not leave the result open: DuckDB
         # refuses every further query on the connection until it is closed.
