@@ -10,9 +10,11 @@ bill, the children of the losing version are dropped with it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 REC = "_rec"
 LINEAGE_COLUMNS = ("load_id", "loaded_at")
@@ -69,3 +71,38 @@ class FlatBatch:
 
     def rows(self) -> dict[str, int]:
         return {name: table.num_rows for name, table in self.tables.items()}
+
+
+LOAD_ID = "load_id"
+
+
+def stack(units: Sequence[tuple[str, FlatBatch]], tables: Iterable[str]) -> dict[str, pa.Table]:
+    """``tables`` of several load units' batches, one unit after another, ready to stage.
+
+    Each row gets its unit's ``load_id``, and ``_rec`` is shifted past the previous units'
+    records, so it stays unique across the stack and keeps their order: the later unit's
+    record is the later record, as if the units were loaded one after another.
+    """
+    stacked: dict[str, pa.Table] = {}
+    for name in tables:
+        parts, offset = [], 0
+        for load_id, batch in units:
+            table = batch.table(name)
+            if offset:
+                index = table.schema.get_field_index(REC)
+                shifted = pc.add(table.column(REC), offset)
+                table = table.set_column(index, table.schema.field(REC), shifted)
+            parts.append(table.append_column(LOAD_ID, pa.repeat(load_id, table.num_rows)))
+            offset += _rec_span(batch)
+        stacked[name] = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+    return stacked
+
+
+def _rec_span(batch: FlatBatch) -> int:
+    """One more than the greatest ``_rec`` in any table of ``batch`` (0 when empty)."""
+    span = batch.records
+    for table in batch.tables.values():
+        if table.num_rows and REC in table.column_names:
+            greatest = pc.max(table.column(REC)).as_py()
+            span = max(span, int(greatest) + 1)
+    return span

@@ -182,6 +182,9 @@ def _flatten_landed(
     return _with_raw(unit, landed.path, raw), batch
 
 
+Flattened = tuple[LoadUnit, FlatBatch]
+
+
 def replay_days(
     warehouse: Warehouse,
     raw: RawStore,
@@ -189,24 +192,31 @@ def replay_days(
     *,
     settings: WarehouseSettings,
     workers: int = 1,
-    ahead: int = 2,
+    ahead: int = 16,
+    stack_records: int = 10_000,
 ) -> Iterator[tuple[dt.date, int, LoadResult | None]]:
     """Replay many shop-days, yielding ``(business_date, shop_id, result)`` in the given order
     (result None when nothing was landed).
 
     The backfill path. ``workers`` processes read and flatten the next ``ahead`` units while
-    this process merges the current one into DuckDB, so both cores work: a thread would not do,
-    because flattening holds the GIL and the merge's many short statements would queue for it.
-    Each unit still commits alone and in order, and the Parquet lake is rewritten once at the
-    end (see :meth:`Warehouse.lake_deferred`). At most ``ahead`` flattened batches wait in
-    memory; stopping the iteration early cancels the rest.
+    this process merges into DuckDB, so both cores work: a thread would not do, because
+    flattening holds the GIL and the merge's short statements would queue for it.
 
-    While units load, DuckDB gets the cores the workers leave (one on a 2-core machine): its
-    statements here are many and small, and two DuckDB threads fighting a busy worker for two
-    cores made every merge slower (measured: 21% more bills/s with one thread). The lake
-    rewrite at the end, with the workers idle, runs with DuckDB's own thread count again.
+    Consecutive units are loaded together (:meth:`Warehouse.load_many`) until they hold
+    ``stack_records`` records: one merge per entity for ten shop-days costs little more than
+    for one (measured: 3x fewer seconds per bill), and the warehouse ends exactly as if they
+    were loaded one by one. Each unit keeps its own meta.loads row and lineage and is whole
+    or absent; a stack that fails is loaded again one unit at a time, so a bad unit fails
+    alone and raises after the units before it have landed. The Parquet lake is rewritten
+    once at the end (see :meth:`Warehouse.lake_deferred`). At most ``ahead`` flattened
+    units wait in memory; stopping the iteration early cancels the rest.
+
+    While units load, DuckDB gets the cores the workers leave (one on a 2-core machine): two
+    DuckDB threads fighting a busy worker for two cores made every merge slower (measured:
+    21% more bills/s with one thread). The lake rewrite at the end, with the workers idle,
+    runs with DuckDB's own thread count again.
     """
-    pending: deque[tuple[dt.date, int, Future[tuple[LoadUnit, FlatBatch] | None]]] = deque()
+    pending: deque[tuple[dt.date, int, Future[Flattened | None]]] = deque()
     todo = iter(units)
     # spawn, not fork: this process holds DuckDB's threads and file handles.
     context = multiprocessing.get_context("spawn")
@@ -215,22 +225,52 @@ def replay_days(
         warehouse.lake_deferred(),
         _threads(warehouse, max(1, (os.cpu_count() or 2) - workers)),
     ):
+        stacked: list[tuple[dt.date, int, Flattened]] = []
         try:
             while True:
-                for business_date, shop_id in islice(todo, ahead + 1 - len(pending)):
+                for business_date, shop_id in islice(todo, max(0, ahead - len(pending))):
                     job = pool.submit(_flatten_landed, raw, shop_id, business_date, settings)
                     pending.append((business_date, shop_id, job))
                 if not pending:
-                    return
+                    break
                 business_date, shop_id, job = pending.popleft()
                 flattened = job.result()
-                result = None
-                if flattened is not None:
-                    result = warehouse.load(*flattened, BATCH_ENTITIES)
-                yield business_date, shop_id, result
+                if flattened is None:
+                    yield from _load_stack(warehouse, stacked)
+                    yield business_date, shop_id, None
+                    continue
+                stacked.append((business_date, shop_id, flattened))
+                if sum(batch.records for _, _, (_, batch) in stacked) >= stack_records:
+                    yield from _load_stack(warehouse, stacked)
+            yield from _load_stack(warehouse, stacked)
         finally:
             for _, _, job in pending:
                 job.cancel()
+
+
+def _load_stack(
+    warehouse: Warehouse, stacked: list[tuple[dt.date, int, Flattened]]
+) -> Iterator[tuple[dt.date, int, LoadResult]]:
+    """Load the stacked units together (emptying the list), one by one if that fails."""
+    if not stacked:
+        return
+    units = list(stacked)
+    stacked.clear()
+    try:
+        results = warehouse.load_many([flattened for _, _, flattened in units], BATCH_ENTITIES)
+    except LoadError as exc:
+        if len(units) == 1:
+            raise
+        log.warning(
+            "%d shop-days loaded together failed, loading them one by one: %.300s",
+            len(units),
+            exc.__cause__ or exc,
+        )
+        for business_date, shop_id, flattened in units:
+            yield business_date, shop_id, warehouse.load(*flattened, BATCH_ENTITIES)
+        return
+    for (business_date, shop_id, _), result in zip(units, results, strict=True):
+        yield business_date, shop_id, result
 
 
 @contextmanager

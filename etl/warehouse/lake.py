@@ -33,27 +33,29 @@ def partition_file(lake_dir: Path, table: str, column: str | None, value: str) -
 
 def mark_dirty(
     con: duckdb.DuckDBPyConnection,
-    partitions: dict[str, set[str]],
+    marks: dict[tuple[str, str], str],
     partition_column: str | None,
-    load_id: str,
 ) -> None:
-    """Mark partitions for rewrite, inside the caller's transaction (one statement)."""
-    rows = [(table, value) for table, values in partitions.items() for value in values]
-    if not rows:
+    """Mark partitions for rewrite, inside the caller's transaction (one statement).
+
+    ``marks`` maps ``(table, partition value)`` to the load that changed it."""
+    if not marks:
         return
-    marks = pa.table(
+    rows = list(marks.items())
+    staged = pa.table(
         {
-            "table_name": [t for t, _ in rows],
-            "partition_value": [v for _, v in rows],
+            "table_name": [table for (table, _), _ in rows],
+            "partition_value": [value for (_, value), _ in rows],
+            "marked_by": [load_id for _, load_id in rows],
         }
     )
-    con.register("_lake_marks", marks)
+    con.register("_lake_marks", staged)
     try:
         con.execute(
-            "INSERT INTO meta.lake_dirty SELECT m.table_name, $column, m.partition_value, $load_id "
-            "FROM _lake_marks m WHERE NOT EXISTS (SELECT 1 FROM meta.lake_dirty d "
+            "INSERT INTO meta.lake_dirty SELECT m.table_name, $column, m.partition_value, "
+            "m.marked_by FROM _lake_marks m WHERE NOT EXISTS (SELECT 1 FROM meta.lake_dirty d "
             "WHERE d.table_name = m.table_name AND d.partition_value = m.partition_value)",
-            {"column": partition_column, "load_id": load_id},
+            {"column": partition_column},
         )
     finally:
         con.unregister("_lake_marks")

@@ -14,14 +14,14 @@ from data) because table and column names cannot be bound; every value is a boun
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 
 import duckdb
-import pyarrow.compute as pc
+import pyarrow as pa
 
-from etl.batch import REC, EntitySpec, FlatBatch
+from etl.batch import REC, EntitySpec
 
 
 def q(name: str) -> str:
@@ -35,8 +35,19 @@ def _stage_name(table: str) -> str:
 
 @dataclass
 class EntityResult:
-    rows: dict[str, int] = field(default_factory=dict)
-    partitions: dict[str, set[str]] = field(default_factory=dict)
+    """What an entity's merge wrote, per load unit (``load_id``) of the staged rows."""
+
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    """load_id -> table -> rows inserted."""
+    partitions: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """load_id -> table -> partition values written or replaced ("" when unpartitioned)."""
+
+    def add(self, load_id: str, table: str, partitions: set[str], rows: int = 0) -> None:
+        if rows:
+            counts = self.rows.setdefault(load_id, {})
+            counts[table] = counts.get(table, 0) + rows
+        if partitions:
+            self.partitions.setdefault(load_id, {}).setdefault(table, set()).update(partitions)
 
 
 def _newer(left: str, right: str, version: Sequence[str]) -> str:
@@ -61,29 +72,36 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _partition_values(
-    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()
-) -> set[str]:
-    return {"" if v is None else str(v) for (v,) in con.execute(sql, list(params)).fetchall()}
+def _by_load(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str, int]]:
+    """``(load_id, partition value, rows)`` triples from a query selecting those three."""
+    return [
+        (load_id, "" if value is None else str(value), int(rows))
+        for load_id, value, rows in con.execute(sql).fetchall()
+    ]
 
 
 def upsert_entity(
     con: duckdb.DuckDBPyConnection,
     spec: EntitySpec,
-    batch: FlatBatch,
+    tables: Mapping[str, pa.Table],
     *,
-    load_id: str,
     loaded_at: dt.datetime,
 ) -> EntityResult:
-    """Merge one entity's staged tables into the warehouse. Call inside a transaction."""
+    """Merge one entity's staged tables into the warehouse. Call inside a transaction.
+
+    ``tables`` maps each of ``spec.tables`` to its staged rows: the table's columns, ``_rec``
+    (unique in the stack, in record order) and ``load_id``, the load unit each row comes from.
+    Several units' rows may be stacked (see :func:`etl.batch.stack`): the merge rule is then
+    the one loading them one after another would apply, and what each unit wrote is reported
+    under its ``load_id``.
+    """
     result = EntityResult()
-    parent_rows = batch.table(spec.table)
-    if parent_rows.num_rows == 0:
+    if tables[spec.table].num_rows == 0:
         return result
     for table in spec.tables:
-        con.register(_stage_name(table), batch.table(table))
+        con.register(_stage_name(table), tables[table])
     try:
-        _merge(con, spec, batch, result, load_id=load_id, loaded_at=loaded_at)
+        _merge(con, spec, result, loaded_at=loaded_at)
     finally:
         unregister_quietly(con, [_stage_name(t) for t in spec.tables])
     return result
@@ -100,10 +118,8 @@ def unregister_quietly(con: duckdb.DuckDBPyConnection, names: list[str]) -> None
 def _merge(
     con: duckdb.DuckDBPyConnection,
     spec: EntitySpec,
-    batch: FlatBatch,
     result: EntityResult,
     *,
-    load_id: str,
     loaded_at: dt.datetime,
 ) -> None:
     key = ", ".join(q(k) for k in spec.key)
@@ -111,11 +127,16 @@ def _merge(
     stage = _stage_name(spec.table)
     join_key = " AND ".join(f"t.{q(k)} = w.{q(k)}" for k in spec.key)
     part = spec.partition_column
+
+    def part_of(alias: str) -> str:
+        return f"{alias}.{q(part)}" if part else "NULL"
+
     # Winners: the newest version per key in the batch, unless the table holds a newer one.
-    # Only the key and _rec are kept: that is all the DELETE and the INSERTs need.
+    # Only the key, _rec and load_id are kept: that is all the DELETE and the INSERTs need.
+    # Ties go to the greater _rec, the later record: in a stack of units, the later unit.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _winners AS
-        SELECT {", ".join(f"w.{q(k)}" for k in spec.key)}, w.{q(REC)} FROM (
+        SELECT {", ".join(f"w.{q(k)}" for k in spec.key)}, w.{q(REC)}, w.load_id FROM (
             SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {order}) AS _rank
             FROM {stage}
         ) w
@@ -124,38 +145,34 @@ def _merge(
             SELECT 1 FROM {q(spec.table)} t WHERE {join_key} AND ({_newer("t", "w", spec.version)})
           )
     """)
-    # Partitions the replaced rows lived in (a re-checkout can move a bill to another day);
-    # none at all means no stored parent row is replaced, so no stored child row either:
-    # children are only ever written and deleted with their parent.
-    replaced = _partition_values(
-        con,
-        f"SELECT DISTINCT {'t.' + q(part) if part else 'NULL'} FROM {q(spec.table)} t "
-        f"JOIN _winners w ON {join_key}",
+    # Partitions the replaced rows lived in (a re-checkout can move a bill to another day),
+    # per unit replacing them; none at all means no stored parent row is replaced, so no
+    # stored child row either: children are only ever written and deleted with their parent.
+    replaced_sql = (
+        f"SELECT w.load_id, {part_of('t')}, count(*) "
+        f"FROM {{table}} t JOIN _winners w ON {join_key} GROUP BY ALL"
     )
+    replaced = _by_load(con, replaced_sql.format(table=q(spec.table)))
     for table in spec.tables:
-        touched: set[str] = set()
         if replaced:
-            if table == spec.table or part is None:
-                touched = replaced
-            else:
-                old = f"SELECT DISTINCT t.{q(part)} FROM {q(table)} t JOIN _winners w ON {join_key}"
-                touched = _partition_values(con, old)
+            old = replaced
+            if table != spec.table and part is not None:
+                old = _by_load(con, replaced_sql.format(table=q(table)))
+            for load_id, value, _ in old:
+                result.add(load_id, table, {value})
             con.execute(f"DELETE FROM {q(table)} t USING _winners w WHERE {join_key}")
+        winning = f"{_stage_name(table)} s SEMI JOIN _winners w ON s.{q(REC)} = w.{q(REC)}"
+        # What each unit inserts, and where: asked before the INSERT, which only counts.
+        written = _by_load(
+            con, f"SELECT s.load_id, {part_of('s')}, count(*) FROM {winning} GROUP BY ALL"
+        )
+        for load_id, value, rows in written:
+            result.add(load_id, table, {value}, rows)
         ((inserted,),) = con.execute(
             f"INSERT INTO {q(table)} BY NAME "
-            f"SELECT s.* EXCLUDE ({q(REC)}), $load_id AS load_id, $loaded_at AS loaded_at "
-            f"FROM {_stage_name(table)} s SEMI JOIN _winners w ON s.{q(REC)} = w.{q(REC)}",
-            {"load_id": load_id, "loaded_at": loaded_at},
+            f"SELECT s.* EXCLUDE ({q(REC)}), $loaded_at AS loaded_at FROM {winning}",
+            {"loaded_at": loaded_at},
         ).fetchall()
-        result.rows[table] = int(inserted)
-        if part is None:
-            touched = {""} if inserted or replaced else set()
-        elif inserted:
-            # Partitions of the new rows: every value in the staged rows, a superset when a
-            # losing duplicate in the batch sits on another day (an extra rewrite, never a
-            # missed one), read from Arrow rather than by another query.
-            values = pc.unique(batch.table(table).column(part)).to_pylist()
-            touched |= {"" if v is None else str(v) for v in values}
-        if touched:
-            result.partitions[table] = touched
+        if inserted != sum(rows for _, _, rows in written):
+            raise RuntimeError(f"{table}: inserted {inserted} rows, expected {written}")
     con.execute("DROP TABLE _winners")

@@ -1,0 +1,201 @@
+"""Loading several units in one transaction (``Warehouse.load_many``) ends exactly as loading
+them one by one: same rows, same lineage, same lake; and a stack that fails loses nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from etl.batch import FlatBatch
+from etl.config import WarehouseSettings
+from etl.errors import LoadError
+from etl.pipeline.qianhub import _load_stack
+from etl.warehouse import LoadUnit, Warehouse
+from etl.warehouse.lake import lake_differences
+from tests.warehouse.test_upsert import BIG, D1, D2, SPEC, _create, batch
+
+DATES = (D1, D2, D2 + dt.timedelta(days=1))
+IDS = (1, 2, 3, BIG)
+CONTENT = {
+    "t.parent": "SELECT * EXCLUDE (loaded_at) FROM t.parent ORDER BY ALL",
+    "t.child": "SELECT * EXCLUDE (loaded_at) FROM t.child ORDER BY ALL",
+    "meta.lake_dirty": "SELECT * FROM meta.lake_dirty ORDER BY ALL",
+}
+
+
+def random_unit(rng: random.Random, name: str) -> tuple[LoadUnit, FlatBatch]:
+    """A unit of 0-5 bills from a small id pool: duplicates in the unit, across units, older
+    and newer versions, bills moving between days, equal versions with other contents."""
+    bills = [
+        (
+            rng.choice(IDS),
+            rng.choice(DATES),
+            rng.randint(0, 2),
+            rng.choice(("10:00", "11:00")),
+            f"{rng.randint(0, 999)}.{rng.randint(0, 99):02d}",
+            [f"{name}-{i}" for i in range(rng.randint(0, 3))],
+        )
+        for _ in range(rng.randint(0, 5))
+    ]
+    return LoadUnit("test", "ep", name, D1, load_id=name), batch(*bills)
+
+
+def content(wh: Warehouse) -> dict[str, list[tuple[object, ...]]]:
+    return {table: wh.con.execute(sql).fetchall() for table, sql in CONTENT.items()}
+
+
+def logged(wh: Warehouse) -> list[tuple[object, ...]]:
+    return wh.con.execute(
+        "SELECT unit, status, records, rejects FROM meta.loads ORDER BY unit"
+    ).fetchall()
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> tuple[WarehouseSettings, WarehouseSettings]:
+    return WarehouseSettings(home=tmp_path / "one"), WarehouseSettings(home=tmp_path / "stack")
+
+
+def test_stacked_units_end_as_units_loaded_one_by_one(
+    two: tuple[WarehouseSettings, WarehouseSettings],
+) -> None:
+    rng = random.Random(20261123)
+    with Warehouse.open(two[0]) as one, Warehouse.open(two[1]) as stacked:
+        for wh in (one, stacked):
+            _create(wh)
+        for trial in range(40):
+            units = [random_unit(rng, f"u{trial:02d}-{i}") for i in range(rng.randint(1, 6))]
+            for unit, flat in units:
+                one.load(unit, flat, [SPEC])
+            results = stacked.load_many(units, [SPEC])
+            assert [r.load_id for r in results] == [unit.load_id for unit, _ in units]
+            assert [r.records for r in results] == [flat.records for _, flat in units]
+            assert content(stacked) == content(one), f"trial {trial}"
+        assert logged(stacked) == logged(one)
+        for wh in (one, stacked):
+            for table in ("t.parent", "t.child"):
+                assert lake_differences(wh.con, wh.lake_dir, table, "business_date") == 0
+        # Not vacuous: bills were replaced, moved and kept their greater version.
+        (parents,) = one.con.execute("SELECT count(*) FROM t.parent").fetchall()[0]
+        assert parents == len(IDS)
+
+
+def test_rows_and_partitions_are_reported_per_unit(settings: WarehouseSettings) -> None:
+    first = LoadUnit("test", "ep", "a", D1, load_id="a")
+    second = LoadUnit("test", "ep", "b", D1, load_id="b")
+    with Warehouse.open(settings) as wh:
+        _create(wh)
+        wh.load(first, batch((1, D1, 0, "10:00", "1.00", ["x"])), [SPEC])
+        # b moves bill 1 to D2 (replacing a's row) and adds bill 2 on D2; c adds bill 3 on D1.
+        third = LoadUnit("test", "ep", "c", D1, load_id="c")
+        results = wh.load_many(
+            [
+                (
+                    second,
+                    batch((1, D2, 1, "10:00", "2.00", ["y", "z"]), (2, D2, 0, "11:00", "3.00", [])),
+                ),
+                (third, batch((3, D1, 0, "12:00", "4.00", ["w"]))),
+            ],
+            [SPEC],
+        )
+        rows = wh.con.execute(
+            "SELECT unit, rows_written::VARCHAR, partitions_touched FROM meta.loads "
+            "WHERE unit <> 'a' ORDER BY unit"
+        ).fetchall()
+        lineage = wh.con.execute("SELECT id, load_id FROM t.parent ORDER BY id").fetchall()
+    assert [(r.rows, sorted(r.partitions)) for r in results] == [
+        ({"t.parent": 2, "t.child": 2}, ["2026-11-01", "2026-11-02"]),
+        ({"t.parent": 1, "t.child": 1}, ["2026-11-01"]),
+    ]
+    assert rows == [
+        ("b", '{"t.child": 2, "t.parent": 2}', ["2026-11-01", "2026-11-02"]),
+        ("c", '{"t.child": 1, "t.parent": 1}', ["2026-11-01"]),
+    ]
+    assert lineage == [(1, "b"), (2, "b"), (3, "c")]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> WarehouseSettings:
+    return WarehouseSettings(home=tmp_path / "home")
+
+
+def broken() -> FlatBatch:
+    """A batch the warehouse refuses: a column the table does not have."""
+    flat = batch((9, D1, 0, "10:00", "9.00", []))
+    parent = flat.tables["t.parent"]
+    flat.tables["t.parent"] = parent.append_column("no_such_column", pa.array([1]))
+    return flat
+
+
+def test_a_failed_stack_is_rolled_back_and_logs_nothing(settings: WarehouseSettings) -> None:
+    good = (
+        LoadUnit("test", "ep", "good", D1, load_id="good"),
+        batch((1, D1, 0, "10:00", "1.00", ["x"])),
+    )
+    bad = (LoadUnit("test", "ep", "bad", D1, load_id="bad"), broken())
+    with Warehouse.open(settings) as wh:
+        _create(wh)
+        with pytest.raises(LoadError, match=r"good.*bad"):
+            wh.load_many([good, bad], [SPEC])
+        assert wh.con.execute("SELECT count(*) FROM t.parent").fetchall() == [(0,)]
+        assert logged(wh) == []  # the caller loads them one by one to find the bad one
+
+
+def test_replay_falls_back_to_one_unit_at_a_time(settings: WarehouseSettings) -> None:
+    """The units before the bad one land and are reported; the bad one fails alone, logged."""
+    day = dt.date(2026, 11, 1)
+    stack = [
+        (
+            day,
+            1,
+            (
+                LoadUnit("test", "ep", "s1", D1, load_id="s1"),
+                batch((1, D1, 0, "10:00", "1.00", ["x"])),
+            ),
+        ),
+        (
+            day,
+            2,
+            (
+                LoadUnit("test", "ep", "s2", D1, load_id="s2"),
+                batch((2, D1, 0, "10:00", "2.00", [])),
+            ),
+        ),
+        (day, 3, (LoadUnit("test", "ep", "s3", D1, load_id="s3"), broken())),
+        (
+            day,
+            4,
+            (
+                LoadUnit("test", "ep", "s4", D1, load_id="s4"),
+                batch((4, D1, 0, "10:00", "4.00", [])),
+            ),
+        ),
+    ]
+    yielded = []
+    with Warehouse.open(settings) as wh:
+        _create(wh)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("etl.pipeline.qianhub.BATCH_ENTITIES", [SPEC])
+            with pytest.raises(LoadError, match="s3"):
+                for _, shop, result in _load_stack(wh, stack):
+                    yielded.append((shop, result.load_id))
+        assert stack == []  # taken
+        ids = wh.con.execute("SELECT id FROM t.parent ORDER BY id").fetchall()
+        log = wh.con.execute("SELECT unit, status FROM meta.loads ORDER BY unit").fetchall()
+    assert yielded == [(1, "s1"), (2, "s2")]
+    assert ids == [(1,), (2,)]
+    assert log == [("s1", "committed"), ("s2", "committed"), ("s3", "failed")]
+
+
+def test_lake_of_a_stack_equals_duckdb(settings: WarehouseSettings) -> None:
+    units = [random_unit(random.Random(seed), f"l{seed}") for seed in range(8)]
+    with Warehouse.open(settings) as wh:
+        _create(wh)
+        wh.load_many(units, [SPEC])
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        for table in ("t.parent", "t.child"):
+            assert lake_differences(con, settings.lake_dir, table, "business_date") == 0
