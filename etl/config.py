@@ -60,6 +60,9 @@ class WarehouseSettings(BaseSettings):
     # every few shop-days of a backfill; a larger log is folded less often, in bigger and
     # cheaper pieces (and on close). Recovery after a crash replays at most this much.
     duckdb_checkpoint_threshold: str = "256MB"
+    # Flatten worker processes of `pos-warehouse replay` (0: one per core). Each is a process
+    # of about 200 MB while it flattens: fewer workers, less memory and fewer bills/s.
+    replay_workers: int = Field(default=0, ge=0)
     # Analysts query a published copy (reader_path), never the file a load holds: DuckDB lets
     # no reader open a file another process has open read-write. During a load the copy is at
     # most this old (0: republished after every committed load unit; always at the end).

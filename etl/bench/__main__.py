@@ -21,9 +21,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from etl.bench import fetch, report
-from etl.bench.stages import run_stage, stage_main
-from etl.bench.world import BenchConfig
+# The stages, the simulators and DuckDB are imported where they are used, not here: the
+# replay's flatten workers are spawned, and a spawned process imports the parent's main
+# module, so every import here would be in every worker (about 50 MB each).
 
 ORDER = (
     "fetch",
@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory-limit", default="512MB", help="DuckDB memory_limit of the replay stages"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="flatten worker processes of the QianHub replay stages (0: one per core)",
+    )
+    parser.add_argument(
         "--stages",
         help="comma-separated stages to run, in their usual order (default: all); e.g. "
         "fetch,replay_qianhub for the peak RSS of a large replay. Stages after fetch need "
@@ -68,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    from etl.bench.stages import run_stage
+    from etl.bench.world import BenchConfig
+
     config = BenchConfig(
         workdir=str(workdir),
         bills=args.bills,
@@ -81,6 +90,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         skip_naive=args.skip_naive,
         profile=not args.no_profile,
         memory_limit=args.memory_limit,
+        workers=args.workers,
     )
     stages = [*ORDER, *(("profile",) if config.profile else ())]
     if args.stages:
@@ -114,6 +124,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from etl.bench import fetch, report
+    from etl.bench.stages import stage_main
+
     args = build_parser().parse_args(argv)
     if args.serve:
         fetch.serve(Path(args.serve))

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import msgspec
 
+from etl.bench.rss import TreeRssSampler
 from etl.bench.world import BenchConfig, account_name, pospal_world, qianhub_world
 from etl.config import WarehouseSettings
 from etl.pipeline.pospal import replay_account_day
-from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_days, shop_unit
+from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_days, replay_workers, shop_unit
 from etl.raw import RawStore
 from etl.simulator.qianhub_common import fmt_time, parse_time
 from etl.warehouse import LoadResult, Warehouse, new_load_id
@@ -36,10 +37,12 @@ _DECODE = msgspec.json.Decoder(float_hook=Decimal)  # money stays exact through 
 _ENCODE = msgspec.json.Encoder(decimal_format="number")  # as the simulator encodes it
 
 
-def settings_for(home: Path, memory_limit: str = "512MB") -> WarehouseSettings:
+def settings_for(home: Path, memory_limit: str = "512MB", workers: int = 0) -> WarehouseSettings:
     """Warehouse settings of a bench home: no read copy (a file copy on a timer, not loading),
-    DuckDB capped at ``memory_limit``."""
-    return WarehouseSettings(home=home, reader_copy=False, duckdb_memory_limit=memory_limit)
+    DuckDB capped at ``memory_limit``, ``workers`` flatten processes (0: one per core)."""
+    return WarehouseSettings(
+        home=home, reader_copy=False, duckdb_memory_limit=memory_limit, replay_workers=workers
+    )
 
 
 def qianhub_home(config: BenchConfig) -> Path:
@@ -49,7 +52,7 @@ def qianhub_home(config: BenchConfig) -> Path:
 def _replay_qianhub_days(
     wh: Warehouse, raw: RawStore, config: BenchConfig, days: list[dt.date]
 ) -> list[LoadResult]:
-    settings = settings_for(Path(wh.lake_dir).parent, config.memory_limit)
+    settings = settings_for(Path(wh.lake_dir).parent, config.memory_limit, config.workers)
     results = []
     units = [(day, shop) for day in days for shop in qianhub_world(config).shop_ids()]
     for day, shop, result in replay_days(wh, raw, units, settings=settings):
@@ -81,19 +84,21 @@ def replay_qianhub(config: BenchConfig) -> dict[str, object]:
     shutil.rmtree(home, ignore_errors=True)
     raw = RawStore(config.raw_dir)
     began = time.perf_counter()
-    with Warehouse.open(settings_for(home, config.memory_limit)) as wh:
+    with TreeRssSampler() as sampler, Warehouse.open(settings_for(home, config.memory_limit)) as wh:
         opened = time.perf_counter()
         results = _replay_qianhub_days(wh, raw, config, config.dates())
     # Timed to the close: DuckDB folds its log into the file then, and that is load work.
     seconds = time.perf_counter() - opened
     figures = _figures(results, seconds, "bills", config.total_bills())
     figures["open_s"] = opened - began
+    figures["workers"] = config.workers or replay_workers()
     figures["worker_peak_rss_mb"] = children_peak_rss_mb()
+    figures["tree_peak_rss_mb"] = sampler.peak_mb
     return figures
 
 
 def children_peak_rss_mb() -> float:
-    """High-water mark of the largest finished child process (the flatten worker)."""
+    """High-water mark of the largest finished child process (a flatten worker)."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
 
 

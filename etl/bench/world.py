@@ -44,6 +44,8 @@ class BenchConfig:
     profile: bool = True
     memory_limit: str = "512MB"
     """DuckDB's memory_limit for the loading process of the replay stages."""
+    workers: int = 0
+    """Flatten worker processes of the QianHub replay stages (0: one per core)."""
 
     @property
     def root(self) -> Path:
