@@ -33,7 +33,7 @@ from etl.flatten.qianhub import (
     flatten_shops,
 )
 from etl.pipeline import qianhub_landed
-from etl.pipeline.qianhub_landed import flatten_landed
+from etl.pipeline.qianhub_landed import exit_with_parent, flatten_landed
 from etl.qianhub.client import BOH_TYPES, QianhubClient
 from etl.qianhub.windows import fetch_windows
 from etl.raw import RawStore
@@ -227,7 +227,12 @@ def replay_days(
     # spawn, not fork: this process holds DuckDB's threads and file handles.
     context = multiprocessing.get_context("spawn")
     with (
-        ProcessPoolExecutor(workers, mp_context=context) as pool,
+        ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool,
         warehouse.lake_deferred(),
         _threads(warehouse, max(1, (os.cpu_count() or 2) - workers)),
     ):

@@ -1,0 +1,140 @@
+"""Replay with stacked units (several shop-days per transaction) against a load through the
+simulator: the same warehouse, one log row per unit, and a replay killed inside a stack leaves
+every shop-day whole or absent, then finishes on a re-run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from etl.chaos.hooks import KILL_AT_ENV
+from etl.config import WarehouseSettings
+from etl.flatten.qianhub import BATCH_ENTITIES
+from etl.simulator import DemoKeys
+from etl.warehouse.lake import lake_differences
+from tests.conftest import StartQianhub, qianhub_settings_for
+from tests.pipeline.test_qianhub_pipeline import DAY, load_days, snapshot
+
+STACK_RECORDS = 150  # each shop-day of the test world holds more: stacks of two units
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def replay(home: Path, *, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_WAREHOUSE_")}
+    env["PYTHONPATH"] = str(ROOT)
+    if kill_at:
+        env[KILL_AT_ENV] = kill_at
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.pipeline.replay_victim",
+            str(home),
+            DAY.isoformat(),
+            str(STACK_RECORDS),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        f"qianhub.{name}"
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'qianhub' "
+            "AND table_name <> 'shops' ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def shop_rows(path: Path, shop_id: int) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of one shop in every QianHub table but shops, lineage left out."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            table: con.execute(
+                f"SELECT * EXCLUDE (load_id, loaded_at) FROM {table} WHERE shop_id = ? "
+                "ORDER BY ALL",
+                [shop_id],
+            ).fetchall()
+            for table in tables(con)
+        }
+
+
+def loaded(clean: WarehouseSettings, tmp_path: Path) -> WarehouseSettings:
+    """A second home holding only a copy of the clean load's raw landing."""
+    home = WarehouseSettings(home=tmp_path / "replayed", reader_copy=False)
+    shutil.copytree(clean.raw_dir, home.raw_dir)
+    return home
+
+
+def test_stacked_replay_equals_the_load_with_a_log_row_per_unit(
+    start_qianhub: StartQianhub,
+    demo_keys: DemoKeys,
+    warehouse_settings: WarehouseSettings,
+    tmp_path: Path,
+) -> None:
+    load_days(qianhub_settings_for(start_qianhub(), demo_keys), warehouse_settings, [DAY])
+    home = loaded(warehouse_settings, tmp_path)
+    done = replay(home.home)
+    assert done.returncode == 0, done.stderr
+    assert snapshot(home) == snapshot(warehouse_settings)
+    with duckdb.connect(str(home.warehouse_path), read_only=True) as con:
+        log = con.execute(
+            "SELECT unit, status, source, started_at FROM meta.loads "
+            "WHERE endpoint = 'batch-query' ORDER BY unit"
+        ).fetchall()
+        units = con.execute(
+            "SELECT DISTINCT 'shop_id=' || shop_id FROM qianhub.bills ORDER BY 1"
+        ).fetchall()
+    assert [(unit, status, source) for unit, status, source, _ in log] == [
+        (unit, "committed", "replay") for (unit,) in units
+    ]
+    stacks = {started for *_, started in log}
+    assert 1 < len(stacks) < len(log)  # units were loaded together, in more than one stack
+
+
+def test_a_replay_killed_inside_a_stack_leaves_whole_shop_days_and_finishes_on_a_rerun(
+    start_qianhub: StartQianhub,
+    demo_keys: DemoKeys,
+    warehouse_settings: WarehouseSettings,
+    tmp_path: Path,
+) -> None:
+    load_days(qianhub_settings_for(start_qianhub(), demo_keys), warehouse_settings, [DAY])
+    home = loaded(warehouse_settings, tmp_path)
+    # The second entity of the second stack: the first stack is committed, the second merged
+    # its bills and was killed before its commit.
+    killed = replay(home.home, kill_at=f"upsert:{len(BATCH_ENTITIES) + 2}")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with duckdb.connect(str(home.warehouse_path)) as con:  # opening recovers from the kill
+        committed = [
+            int(unit.split("=")[1])
+            for (unit,) in con.execute(
+                "SELECT unit FROM meta.loads WHERE endpoint = 'batch-query' "
+                "AND status = 'committed'"
+            ).fetchall()
+        ]
+    shops = sorted(int(s["shop_id"]) for s in start_qianhub().world.shops())
+    assert 0 < len(committed) < len(shops)
+    assert sorted(f"replayed {s}" for s in committed) == sorted(killed.stdout.split("\n")[:-1])
+    for shop in shops:
+        rows = shop_rows(home.warehouse_path, shop)
+        if shop in committed:
+            assert rows == shop_rows(warehouse_settings.warehouse_path, shop), shop
+        else:
+            assert all(not r for r in rows.values()), shop  # absent: nothing half-written
+    again = replay(home.home)
+    assert again.returncode == 0, again.stderr
+    assert snapshot(home) == snapshot(warehouse_settings)
+    with duckdb.connect(str(home.warehouse_path), read_only=True) as con:
+        for table in tables(con):
+            assert lake_differences(con, home.lake_dir, table, "business_date") == 0, table
