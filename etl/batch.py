@@ -83,26 +83,27 @@ def stack(units: Sequence[tuple[str, FlatBatch]], tables: Iterable[str]) -> dict
     records, so it stays unique across the stack and keeps their order: the later unit's
     record is the later record, as if the units were loaded one after another.
     """
-    stacked: dict[str, pa.Table] = {}
-    for name in tables:
-        parts, offset = [], 0
-        for load_id, batch in units:
-            table = batch.table(name)
+    names = list(tables)
+    stacked: dict[str, list[pa.Table]] = {name: [] for name in names}
+    offset = 0
+    for n, (load_id, batch) in enumerate(units):
+        staged = [batch.table(name) for name in names]
+        for name, table in zip(names, staged, strict=True):
             if offset:
-                index = table.schema.get_field_index(REC)
                 shifted = pc.add(table.column(REC), offset)
-                table = table.set_column(index, table.schema.field(REC), shifted)
-            parts.append(table.append_column(LOAD_ID, pa.repeat(load_id, table.num_rows)))
-            offset += _rec_span(batch)
-        stacked[name] = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
-    return stacked
+                table = table.set_column(
+                    table.schema.get_field_index(REC), table.schema.field(REC), shifted
+                )
+            stacked[name].append(table.append_column(LOAD_ID, pa.repeat(load_id, table.num_rows)))
+        if n + 1 < len(units):
+            offset += _rec_span(batch.records, staged)
+    return {
+        name: parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+        for name, parts in stacked.items()
+    }
 
 
-def _rec_span(batch: FlatBatch) -> int:
-    """One more than the greatest ``_rec`` in any table of ``batch`` (0 when empty)."""
-    span = batch.records
-    for table in batch.tables.values():
-        if table.num_rows and REC in table.column_names:
-            greatest = pc.max(table.column(REC)).as_py()
-            span = max(span, int(greatest) + 1)
-    return span
+def _rec_span(records: int, tables: Sequence[pa.Table]) -> int:
+    """One more than the greatest ``_rec`` in ``tables``, and at least ``records``."""
+    greatest = [pc.max(t.column(REC)).as_py() for t in tables if t.num_rows]
+    return max([records, *(int(g) + 1 for g in greatest)])

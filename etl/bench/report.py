@@ -220,7 +220,7 @@ def _stage_notes(results: dict[str, Any], s: dict[str, Any], sizes: dict[str, An
         "- **replay**: QianHub through `replay_days` (what `pos-warehouse replay` runs), "
         "Pospal through `replay_account_day`, every unit into an empty warehouse through one "
         "open `Warehouse` (read copy off): gunzip + sha256 check, validation and flatten "
-        "(rejects included), upsert (QianHub: consecutive shop-days stacked up to 10,000 records "
+        "(rejects included), upsert (QianHub: consecutive shop-days stacked up to 20,000 records "
         "per transaction, each unit still whole or absent with its own log row; Pospal: one "
         "transaction per unit), and the Parquet partitions rewritten (once per table and "
         "business date, at the end). QianHub flatten workers (one per core) read and flatten "
