@@ -211,10 +211,11 @@ def replay_days(
     ``stack_records`` records: one merge per entity for ten shop-days costs little more than
     for one (measured: 3x fewer merge seconds per bill at ten, and 10% more bills/s in all
     at twenty than at ten), and the warehouse ends exactly as if they were loaded one by one.
-    Each unit keeps its own meta.loads row and lineage and is whole or absent; a stack that fails is loaded again one unit at a time, so a bad unit fails
-    alone and raises after the units before it have landed. The Parquet lake is rewritten
-    once at the end (see :meth:`Warehouse.lake_deferred`). At most ``ahead`` flattened
-    units wait in memory; stopping the iteration early cancels the rest.
+    Each unit keeps its own meta.loads row and lineage and is whole or absent; a stack that
+    fails is loaded again one unit at a time, so a bad unit fails alone and raises after the
+    units before it have landed. The Parquet lake is rewritten once at the end (see
+    :meth:`Warehouse.lake_deferred`). At most ``ahead`` flattened units wait in memory;
+    stopping the iteration early cancels the rest.
 
     While units load, DuckDB gets the cores the workers leave (one on a 2-core machine): two
     DuckDB threads fighting a busy worker for two cores made every merge slower (measured:
