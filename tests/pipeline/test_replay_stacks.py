@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from etl.chaos.hooks import KILL_AT_ENV
 from etl.config import WarehouseSettings
 from etl.flatten.qianhub import BATCH_ENTITIES
-from etl.simulator import DemoKeys
+from etl.simulator import DemoKeys, QianhubWorld
 from etl.warehouse.lake import lake_differences
 from tests.conftest import StartQianhub, qianhub_settings_for
 from tests.pipeline.test_qianhub_pipeline import DAY, load_days, snapshot
@@ -70,21 +71,24 @@ def shop_rows(path: Path, shop_id: int) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
-def loaded(clean: WarehouseSettings, tmp_path: Path) -> WarehouseSettings:
-    """A second home holding only a copy of the clean load's raw landing."""
-    home = WarehouseSettings(home=tmp_path / "replayed", reader_copy=False)
-    shutil.copytree(clean.raw_dir, home.raw_dir)
-    return home
-
-
-def test_stacked_replay_equals_the_load_with_a_log_row_per_unit(
+@pytest.fixture
+def home(
     start_qianhub: StartQianhub,
     demo_keys: DemoKeys,
     warehouse_settings: WarehouseSettings,
     tmp_path: Path,
-) -> None:
+) -> WarehouseSettings:
+    """A clean load of DAY in ``warehouse_settings``, and a second home holding only a copy
+    of its raw landing, to replay."""
     load_days(qianhub_settings_for(start_qianhub(), demo_keys), warehouse_settings, [DAY])
-    home = loaded(warehouse_settings, tmp_path)
+    home = WarehouseSettings(home=tmp_path / "replayed", reader_copy=False)
+    shutil.copytree(warehouse_settings.raw_dir, home.raw_dir)
+    return home
+
+
+def test_stacked_replay_equals_the_load_with_a_log_row_per_unit(
+    home: WarehouseSettings, warehouse_settings: WarehouseSettings
+) -> None:
     done = replay(home.home)
     assert done.returncode == 0, done.stderr
     assert snapshot(home) == snapshot(warehouse_settings)
@@ -104,13 +108,8 @@ def test_stacked_replay_equals_the_load_with_a_log_row_per_unit(
 
 
 def test_a_replay_killed_inside_a_stack_leaves_whole_shop_days_and_finishes_on_a_rerun(
-    start_qianhub: StartQianhub,
-    demo_keys: DemoKeys,
-    warehouse_settings: WarehouseSettings,
-    tmp_path: Path,
+    home: WarehouseSettings, warehouse_settings: WarehouseSettings, e2e_world: QianhubWorld
 ) -> None:
-    load_days(qianhub_settings_for(start_qianhub(), demo_keys), warehouse_settings, [DAY])
-    home = loaded(warehouse_settings, tmp_path)
     # The second entity of the second stack: the first stack is committed, the second merged
     # its bills and was killed before its commit.
     killed = replay(home.home, kill_at=f"upsert:{len(BATCH_ENTITIES) + 2}")
@@ -123,7 +122,7 @@ def test_a_replay_killed_inside_a_stack_leaves_whole_shop_days_and_finishes_on_a
                 "AND status = 'committed'"
             ).fetchall()
         ]
-    shops = sorted(int(s["shop_id"]) for s in start_qianhub().world.shops())
+    shops = sorted(int(s["shop_id"]) for s in e2e_world.shops())
     assert 0 < len(committed) < len(shops)
     assert sorted(f"replayed {s}" for s in committed) == sorted(killed.stdout.split("\n")[:-1])
     for shop in shops:
