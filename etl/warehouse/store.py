@@ -180,9 +180,10 @@ class Warehouse:
                 [(unit.load_id, batch) for unit, batch in units],
                 {table for spec in entities for table in spec.tables},
             )
+            only = units[0][0].load_id if len(units) == 1 else None
             marks: dict[str | None, dict[tuple[str, str], str]] = {}
             for spec in entities:
-                entity = upsert_entity(self.con, spec, stacked, loaded_at=started_at)
+                entity = upsert_entity(self.con, spec, stacked, loaded_at=started_at, only=only)
                 column_marks = marks.setdefault(spec.partition_column, {})
                 for unit, batch in units:
                     result = results[unit.load_id]

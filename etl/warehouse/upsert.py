@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl.batch import REC, EntitySpec
 
@@ -86,6 +87,7 @@ def upsert_entity(
     tables: Mapping[str, pa.Table],
     *,
     loaded_at: dt.datetime,
+    only: str | None = None,
 ) -> EntityResult:
     """Merge one entity's staged tables into the warehouse. Call inside a transaction.
 
@@ -93,7 +95,10 @@ def upsert_entity(
     (unique in the stack, in record order) and ``load_id``, the load unit each row comes from.
     Several units' rows may be stacked (see :func:`etl.batch.stack`): the merge rule is then
     the one loading them one after another would apply, and what each unit wrote is reported
-    under its ``load_id``.
+    under its ``load_id``. ``only``: the one ``load_id`` of every staged row, when the caller
+    knows it (a single unit); the rows and partitions it wrote are then taken from the INSERT
+    and from Arrow rather than asked per unit (one query per table less: a nightly load is
+    one unit at a time).
     """
     result = EntityResult()
     if tables[spec.table].num_rows == 0:
@@ -101,7 +106,7 @@ def upsert_entity(
     for table in spec.tables:
         con.register(_stage_name(table), tables[table])
     try:
-        _merge(con, spec, result, loaded_at=loaded_at)
+        _merge(con, spec, tables, result, loaded_at=loaded_at, only=only)
     finally:
         unregister_quietly(con, [_stage_name(t) for t in spec.tables])
     return result
@@ -118,9 +123,11 @@ def unregister_quietly(con: duckdb.DuckDBPyConnection, names: list[str]) -> None
 def _merge(
     con: duckdb.DuckDBPyConnection,
     spec: EntitySpec,
+    tables: Mapping[str, pa.Table],
     result: EntityResult,
     *,
     loaded_at: dt.datetime,
+    only: str | None,
 ) -> None:
     key = ", ".join(q(k) for k in spec.key)
     order = ", ".join([*(f"{q(v)} DESC" for v in spec.version), f"{q(REC)} DESC"])
@@ -162,17 +169,25 @@ def _merge(
                 result.add(load_id, table, {value})
             con.execute(f"DELETE FROM {q(table)} t USING _winners w WHERE {join_key}")
         winning = f"{_stage_name(table)} s SEMI JOIN _winners w ON s.{q(REC)} = w.{q(REC)}"
-        # What each unit inserts, and where: asked before the INSERT, which only counts.
-        written = _by_load(
-            con, f"SELECT s.load_id, {part_of('s')}, count(*) FROM {winning} GROUP BY ALL"
-        )
-        for load_id, value, rows in written:
-            result.add(load_id, table, {value}, rows)
+        written: list[tuple[str, str, int]] = []
+        if only is None:  # what each unit inserts, and where: asked first, the INSERT counts
+            written = _by_load(
+                con, f"SELECT s.load_id, {part_of('s')}, count(*) FROM {winning} GROUP BY ALL"
+            )
         ((inserted,),) = con.execute(
             f"INSERT INTO {q(table)} BY NAME "
             f"SELECT s.* EXCLUDE ({q(REC)}), $loaded_at AS loaded_at FROM {winning}",
             {"loaded_at": loaded_at},
         ).fetchall()
-        if inserted != sum(rows for _, _, rows in written):
-            raise RuntimeError(f"{table}: inserted {inserted} rows, expected {written}")
+        if only is None:
+            if inserted != sum(rows for _, _, rows in written):
+                raise RuntimeError(f"{table}: inserted {inserted} rows, expected {written}")
+            for load_id, value, rows in written:
+                result.add(load_id, table, {value}, rows)
+        elif inserted:
+            # Partitions of the new rows: every value staged, a superset when a losing
+            # duplicate sits on another day (an extra rewrite, never a missed one).
+            values = pc.unique(tables[table].column(part)).to_pylist() if part else [None]
+            partitions = {"" if v is None else str(v) for v in values}
+            result.add(only, table, partitions, int(inserted))
     con.execute("DROP TABLE _winners")
