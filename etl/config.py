@@ -63,6 +63,9 @@ class WarehouseSettings(BaseSettings):
     # Flatten worker processes of `pos-warehouse replay` (0: one per core). Each is a process
     # of about 200 MB while it flattens: fewer workers, less memory and fewer bills/s.
     replay_workers: int = Field(default=0, ge=0)
+    # Records of consecutive shop-days a replay merges in one transaction: a bigger stack is
+    # fewer, cheaper merges per bill and more memory in the loading process.
+    replay_stack_records: int = Field(default=20_000, ge=1)
     # Analysts query a published copy (reader_path), never the file a load holds: DuckDB lets
     # no reader open a file another process has open read-write. During a load the copy is at
     # most this old (0: republished after every committed load unit; always at the end).

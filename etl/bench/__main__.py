@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="flatten worker processes of the QianHub replay stages (0: one per core)",
     )
     parser.add_argument(
+        "--stack-records",
+        type=int,
+        default=20_000,
+        help="records of shop-days the QianHub replay stages merge in one transaction",
+    )
+    parser.add_argument(
         "--stages",
         help="comma-separated stages to run, in their usual order (default: all); e.g. "
         "fetch,replay_qianhub for the peak RSS of a large replay. Stages after fetch need "
@@ -91,6 +97,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         profile=not args.no_profile,
         memory_limit=args.memory_limit,
         workers=args.workers,
+        stack_records=args.stack_records,
     )
     stages = [*ORDER, *(("profile",) if config.profile else ())]
     if args.stages:
@@ -119,6 +126,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "stores": stores,
         "tickets_per_day": tickets_per_day,
         "memory_limit": config.memory_limit,
+        "workers": config.workers,
+        "stack_records": config.stack_records,
     }
     return results
 

@@ -37,11 +37,18 @@ _DECODE = msgspec.json.Decoder(float_hook=Decimal)  # money stays exact through 
 _ENCODE = msgspec.json.Encoder(decimal_format="number")  # as the simulator encodes it
 
 
-def settings_for(home: Path, memory_limit: str = "512MB", workers: int = 0) -> WarehouseSettings:
+def settings_for(
+    home: Path, memory_limit: str = "512MB", workers: int = 0, stack_records: int = 20_000
+) -> WarehouseSettings:
     """Warehouse settings of a bench home: no read copy (a file copy on a timer, not loading),
-    DuckDB capped at ``memory_limit``, ``workers`` flatten processes (0: one per core)."""
+    DuckDB capped at ``memory_limit``, ``workers`` flatten processes (0: one per core),
+    replay stacks of ``stack_records``."""
     return WarehouseSettings(
-        home=home, reader_copy=False, duckdb_memory_limit=memory_limit, replay_workers=workers
+        home=home,
+        reader_copy=False,
+        duckdb_memory_limit=memory_limit,
+        replay_workers=workers,
+        replay_stack_records=stack_records,
     )
 
 
@@ -52,7 +59,9 @@ def qianhub_home(config: BenchConfig) -> Path:
 def _replay_qianhub_days(
     wh: Warehouse, raw: RawStore, config: BenchConfig, days: list[dt.date]
 ) -> list[LoadResult]:
-    settings = settings_for(Path(wh.lake_dir).parent, config.memory_limit, config.workers)
+    settings = settings_for(
+        Path(wh.lake_dir).parent, config.memory_limit, config.workers, config.stack_records
+    )
     results = []
     units = [(day, shop) for day in days for shop in qianhub_world(config).shop_ids()]
     for day, shop, result in replay_days(wh, raw, units, settings=settings):

@@ -46,6 +46,8 @@ class BenchConfig:
     """DuckDB's memory_limit for the loading process of the replay stages."""
     workers: int = 0
     """Flatten worker processes of the QianHub replay stages (0: one per core)."""
+    stack_records: int = 20_000
+    """Records of shop-days the QianHub replay stages merge in one transaction."""
 
     @property
     def root(self) -> Path:

@@ -196,7 +196,7 @@ def replay_days(
     settings: WarehouseSettings,
     workers: int | None = None,
     ahead: int = 16,
-    stack_records: int = 20_000,
+    stack_records: int | None = None,
 ) -> Iterator[tuple[dt.date, int, LoadResult | None]]:
     """Replay many shop-days, yielding ``(business_date, shop_id, result)`` in the given order
     (result None when nothing was landed).
@@ -208,9 +208,10 @@ def replay_days(
     :mod:`etl.pipeline.qianhub_landed` only, not DuckDB.
 
     Consecutive units are loaded together (:meth:`Warehouse.load_many`) until they hold
-    ``stack_records`` records: one merge per entity for ten shop-days costs little more than
-    for one (measured: 3x fewer merge seconds per bill at ten, and 10% more bills/s in all
-    at twenty than at ten), and the warehouse ends exactly as if they were loaded one by one.
+    ``stack_records`` records (default: ``settings.replay_stack_records``): one merge per
+    entity for ten shop-days costs little more than for one (measured: 3x fewer merge
+    seconds per bill at ten, and 10% more bills/s in all at twenty than at ten), and the
+    warehouse ends exactly as if they were loaded one by one.
     Each unit keeps its own meta.loads row and lineage and is whole or absent; a stack that
     fails is loaded again one unit at a time, so a bad unit fails alone and raises after the
     units before it have landed. The Parquet lake is rewritten once at the end (see
@@ -223,6 +224,7 @@ def replay_days(
     runs with DuckDB's own thread count again.
     """
     workers = workers or settings.replay_workers or replay_workers()
+    stack_records = stack_records or settings.replay_stack_records
     pending: deque[tuple[dt.date, int, Future[tuple[Path, FlatBatch] | None]]] = deque()
     todo = iter(units)
     # spawn, not fork: this process holds DuckDB's threads and file handles.
