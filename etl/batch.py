@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 REC = "_rec"
-LINEAGE_COLUMNS = ("load_id", "loaded_at")
+LOAD_ID = "load_id"
+LINEAGE_COLUMNS = (LOAD_ID, "loaded_at")
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,6 @@ class FlatBatch:
 
     def rows(self) -> dict[str, int]:
         return {name: table.num_rows for name, table in self.tables.items()}
-
-
-LOAD_ID = "load_id"
 
 
 def stack(units: Sequence[tuple[str, FlatBatch]], tables: Iterable[str]) -> dict[str, pa.Table]:

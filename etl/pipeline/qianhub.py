@@ -167,13 +167,16 @@ def replay_shop_day(
     return warehouse.load(*flattened, BATCH_ENTITIES)
 
 
+Flattened = tuple[LoadUnit, FlatBatch]
+
+
 def _replay_unit(
     raw: RawStore,
     shop_id: int,
     business_date: dt.date,
     settings: WarehouseSettings,
     landed: tuple[Path, FlatBatch] | None,
-) -> tuple[LoadUnit, FlatBatch] | None:
+) -> Flattened | None:
     """The replay unit of a flattened landing (None: nothing was landed)."""
     if landed is None:
         return None
@@ -183,9 +186,6 @@ def _replay_unit(
         VENDOR, BATCH_ENDPOINT, shop_unit(shop_id), business_date, start, end, source="replay"
     )
     return _with_raw(unit, path, raw), batch
-
-
-Flattened = tuple[LoadUnit, FlatBatch]
 
 
 def replay_days(
