@@ -122,14 +122,14 @@ def _replay_qianhub(
 def _replay_pospal(
     wh: Warehouse, raw: RawStore, dates: list[dt.date], settings: WarehouseSettings
 ) -> int:
-    from etl.pipeline.pospal import landed_accounts, replay_account_day
+    from etl.pipeline.pospal import landed_accounts
+    from etl.pipeline.pospal_replay import replay_account_days
 
     loaded = 0
-    for day in dates:
-        for account in landed_accounts(raw, day):
-            units = replay_account_day(wh, raw, account, day, settings=settings)
-            loaded += bool(units)
-            console.print(f"pospal {day} account {account}: replayed {len(units)} units")
+    pairs = [(day, account) for day in dates for account in landed_accounts(raw, day)]
+    for day, account, units in replay_account_days(wh, raw, pairs, settings=settings):
+        loaded += bool(units)
+        console.print(f"pospal {day} account {account}: replayed {len(units)} units")
     return loaded
 
 

@@ -1,8 +1,9 @@
 """Replay and re-upsert stages: the loader's real path over the landed pages.
 
-Replay calls ``replay_shop_day`` / ``replay_account_day`` -- read the raw landing (gunzip,
-sha256 check), flatten, upsert into DuckDB in one transaction per unit, rewrite the touched
-Parquet partitions -- for every unit, into an empty warehouse, through one open
+Replay calls ``replay_days`` / ``replay_account_days`` (what ``pos-warehouse replay`` runs)
+-- read the raw landing (gunzip, sha256 check), flatten, upsert into DuckDB in stacks of units
+(each unit whole or absent), rewrite the touched Parquet partitions once at the end -- for
+every unit, into an empty warehouse, through one open
 :class:`~etl.warehouse.Warehouse` as a backfill would. The read copy for analysts is off: it is
 a file copy on a timer, not part of loading.
 
@@ -26,7 +27,7 @@ import msgspec
 from etl.bench.rss import TreeRssSampler
 from etl.bench.world import BenchConfig, account_name, pospal_world, qianhub_world
 from etl.config import WarehouseSettings
-from etl.pipeline.pospal import replay_account_day
+from etl.pipeline.pospal_replay import replay_account_days
 from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_days, replay_workers, shop_unit
 from etl.raw import RawStore
 from etl.simulator.qianhub_common import fmt_time, parse_time
@@ -114,15 +115,15 @@ def children_peak_rss_mb() -> float:
 def replay_pospal(config: BenchConfig) -> dict[str, object]:
     home = config.root / "replay-pospal"
     shutil.rmtree(home, ignore_errors=True)
-    raw, settings = RawStore(config.raw_dir), settings_for(home, config.memory_limit)
+    raw = RawStore(config.raw_dir)
+    settings = settings_for(home, config.memory_limit, stack_records=config.stack_records)
     stores = len(pospal_world(config).stores())
+    units = [(day, account_name(i)) for day in config.dates() for i in range(1, stores + 1)]
     results: list[LoadResult] = []
     with Warehouse.open(settings) as wh:
         began = time.perf_counter()
-        for day in config.dates():
-            for index in range(1, stores + 1):
-                loaded = replay_account_day(wh, raw, account_name(index), day, settings=settings)
-                results += loaded.values()
+        for _, _, loaded in replay_account_days(wh, raw, units, settings=settings):
+            results += loaded.values()
     seconds = time.perf_counter() - began  # to the close, as for QianHub
     return _figures(results, seconds, "tickets", config.total_tickets())
 

@@ -353,36 +353,3 @@ def landed_accounts(raw: RawStore, day: dt.date) -> list[str]:
     """Accounts with a complete raw landing of their tickets for a business date."""
     units = raw.units(VENDOR, TICKETS_ENDPOINT, day.isoformat())
     return [u.removeprefix("account=") for u in units if u.startswith("account=")]
-
-
-def replay_account_day(
-    wh: Warehouse, raw: RawStore, account: str, day: dt.date, *, settings: WarehouseSettings
-) -> dict[str, LoadResult]:
-    """Re-load an account's business date from its newest complete raw landings, in load
-    order (pay methods, tickets, orders, member histories); no vendor call."""
-    pay_methods = replay_pay_methods(wh, raw, account)
-    partition = day.isoformat()
-    start, end = settings.rule.window(day)
-    units: list[tuple[str, str, int | None]] = [
-        (TICKETS_ENDPOINT, account_unit(account), None),
-        (ORDERS_ENDPOINT, account_unit(account), None),
-    ]
-    prefix = account_unit(account) + "+customer="
-    units += [
-        (HISTORY_ENDPOINT, unit, int(unit.removeprefix(prefix)))
-        for unit in raw.units(VENDOR, HISTORY_ENDPOINT, partition)
-        if unit.startswith(prefix)
-    ]
-    loaded: dict[str, LoadResult] = {}
-    with wh.lake_deferred():
-        for endpoint, unit_name, member in units:
-            landed = raw.latest(VENDOR, endpoint, partition, unit_name)
-            if landed is None:
-                continue
-            flatten, entity = _flattener(endpoint, account, settings, pay_methods, member)
-            unit = LoadUnit(VENDOR, endpoint, unit_name, day, start, end, source="replay")
-            unit = replace(unit, raw_path=_relative(landed.path, raw))
-            loaded[unit_name if member else endpoint] = wh.load(
-                unit, flatten(list(landed.bodies())), [entity]
-            )
-    return loaded

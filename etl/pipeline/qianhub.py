@@ -274,23 +274,9 @@ def _load_stack(
     warehouse: Warehouse, stacked: list[tuple[dt.date, int, Flattened]]
 ) -> Iterator[tuple[dt.date, int, LoadResult]]:
     """Load the stacked units together (emptying the list), one by one if that fails."""
-    if not stacked:
-        return
     units = list(stacked)
     stacked.clear()
-    try:
-        results = warehouse.load_many([flattened for _, _, flattened in units], BATCH_ENTITIES)
-    except LoadError as exc:
-        if len(units) == 1:
-            raise
-        log.warning(
-            "%d shop-days loaded together failed, loading them one by one: %.300s",
-            len(units),
-            exc.__cause__ or exc,
-        )
-        for business_date, shop_id, flattened in units:
-            yield business_date, shop_id, warehouse.load(*flattened, BATCH_ENTITIES)
-        return
+    results = warehouse.load_stacked([flattened for _, _, flattened in units], BATCH_ENTITIES)
     for (business_date, shop_id, _), result in zip(units, results, strict=True):
         yield business_date, shop_id, result
 

@@ -241,6 +241,27 @@ class Warehouse:
             self.read_copy.committed(self.con)  # publishes when due; a failure only warns
         return list(results.values())
 
+    def load_stacked(
+        self, units: Sequence[tuple[LoadUnit, FlatBatch]], entities: Sequence[EntitySpec]
+    ) -> Iterator[LoadResult]:
+        """The results of :meth:`load_many` over ``units``, in order; when that fails the
+        units are loaded again one by one with :meth:`load`, so the failing unit is logged
+        alone and raises after the units before it have landed (a replay's fallback)."""
+        try:
+            results = self.load_many(units, entities) if units else []
+        except LoadError as exc:
+            if len(units) == 1:
+                raise
+            log.warning(
+                "%d units loaded together failed, loading them one by one: %.300s",
+                len(units),
+                exc.__cause__ or exc,
+            )
+            for unit, batch in units:
+                yield self.load(unit, batch, entities)
+            return
+        yield from results
+
     def _rollback(self) -> None:
         try:
             self.con.execute("ROLLBACK")

@@ -1,0 +1,153 @@
+"""Replay of many Pospal account-days (stacked loads, one lake rewrite at the end) against the
+load through the simulator that landed them: the same tables, the lake equal to DuckDB, one
+log row per unit; and a unit that fails inside a stack fails alone, after the units before it
+have landed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from etl.config import WarehouseSettings
+from etl.errors import LoadError
+from etl.flatten.pospal import POSPAL_ENTITIES
+from etl.pipeline import pospal as pipeline
+from etl.pipeline import pospal_replay
+from etl.pipeline.pospal_replay import replay_account_day, replay_account_days
+from etl.raw import RawStore
+from etl.warehouse import Warehouse
+from etl.warehouse.lake import lake_differences
+from tests.pipeline.conftest import (
+    DAYS,
+    StartPospal,
+    load_pospal,
+    pospal_budget,
+    pospal_snapshot,
+    read_rows,
+    small_world,
+)
+
+ACCOUNTS = ("store-1", "store-2")
+PAIRS = [(day, account) for day in DAYS for account in ACCOUNTS]
+
+
+@pytest.fixture
+def landed(start_pospal: StartPospal, tmp_path: Path) -> WarehouseSettings:
+    """A warehouse loaded through the simulator: two stores, both days, every unit landed."""
+    settings = WarehouseSettings(home=tmp_path / "loaded")
+    world = small_world(settings.rule, stores=2)
+    simulator = start_pospal(world=world)
+    results = load_pospal(simulator, settings, pospal_budget(tmp_path / "budget.sqlite"))
+    assert all(r.complete for r in results)
+    return settings
+
+
+def replay_home(landed: WarehouseSettings, path: Path) -> WarehouseSettings:
+    """An empty warehouse holding a copy of ``landed``'s raw landings."""
+    settings = WarehouseSettings(home=path)
+    shutil.copytree(landed.raw_dir, settings.raw_dir)
+    return settings
+
+
+def log_rows(settings: WarehouseSettings) -> list[tuple[str, str, str, str]]:
+    rows = read_rows(
+        settings,
+        "SELECT endpoint, unit, coalesce(CAST(business_date AS VARCHAR), ''), status "
+        "FROM meta.loads ORDER BY ALL",
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_a_stacked_replay_equals_the_load(landed: WarehouseSettings, tmp_path: Path) -> None:
+    settings = replay_home(landed, tmp_path / "replayed")
+    with Warehouse.open(settings) as wh:
+        replayed = list(
+            replay_account_days(
+                wh, RawStore(settings.raw_dir), PAIRS, settings=settings, stack_records=100
+            )
+        )
+    assert [(day, account) for day, account, _ in replayed] == PAIRS
+    assert pospal_snapshot(settings) == pospal_snapshot(landed)
+    for spec in POSPAL_ENTITIES:
+        for table in spec.tables:
+            differences = read_lake(settings, table, spec.partition_column)
+            assert differences == 0, table
+
+    # One committed log row per unit the load committed, pay methods once per account.
+    loaded = [row for row in log_rows(landed) if row[0] != pipeline.PAY_METHODS_ENDPOINT]
+    again = [row for row in log_rows(settings) if row[0] != pipeline.PAY_METHODS_ENDPOINT]
+    assert again == loaded
+    pay = Counter(row[1] for row in log_rows(settings) if row[0] == pipeline.PAY_METHODS_ENDPOINT)
+    assert pay == {f"account={account}": 1 for account in ACCOUNTS}
+    histories = sum(row[0] == pipeline.HISTORY_ENDPOINT for row in loaded)
+    assert histories >= 2  # the world's members bought on both days
+    for day, account, results in replayed:
+        names = list(results)
+        assert names[:2] == [pipeline.TICKETS_ENDPOINT, pipeline.ORDERS_ENDPOINT], (day, account)
+        assert all(r.records >= 0 and r.load_id for r in results.values())
+        assert results[pipeline.TICKETS_ENDPOINT].rows["pospal.tickets"] == 40
+
+    # Stacks: several units share a transaction (one started_at), and there was more than one.
+    started = read_rows(
+        settings,
+        "SELECT started_at, count(*) FROM meta.loads WHERE endpoint = ? GROUP BY 1",
+        [pipeline.TICKETS_ENDPOINT],
+    )
+    assert len(started) >= 2
+    assert max(count for _, count in started) >= 2
+
+
+def read_lake(settings: WarehouseSettings, table: str, column: str | None) -> int:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return lake_differences(con, settings.lake_dir, table, column)
+
+
+def test_one_account_day_replays_as_before(landed: WarehouseSettings, tmp_path: Path) -> None:
+    """``replay_account_day`` (one account-day, what the old replay did per pair) gives the
+    same warehouse as the stacked replay of every pair."""
+    settings = replay_home(landed, tmp_path / "one-by-one")
+    with Warehouse.open(settings) as wh:
+        for day, account in PAIRS:
+            results = replay_account_day(
+                wh, RawStore(settings.raw_dir), account, day, settings=settings
+            )
+            assert results[pipeline.TICKETS_ENDPOINT].rows["pospal.tickets"] == 40
+    assert pospal_snapshot(settings) == pospal_snapshot(landed)
+
+
+def test_a_bad_unit_in_a_stack_fails_alone(
+    landed: WarehouseSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = replay_home(landed, tmp_path / "broken")
+    bad_day, bad_account = DAYS[0], ACCOUNTS[1]
+    flatten = pospal_replay._flatten_account_day
+
+    def breaking(
+        raw: RawStore, account: str, day: dt.date, *args: object
+    ) -> pospal_replay._AccountDay:
+        flattened = flatten(raw, account, day, *args)  # type: ignore[arg-type]
+        if (day, account) == (bad_day, bad_account):
+            _, _, batch, _ = flattened.units[0]  # its tickets
+            tickets = batch.tables["tickets"]
+            column = pa.array([1] * tickets.num_rows)
+            batch.tables["tickets"] = tickets.append_column("no_such_column", column)
+        return flattened
+
+    monkeypatch.setattr(pospal_replay, "_flatten_account_day", breaking)
+    with Warehouse.open(settings) as wh, pytest.raises(LoadError, match=f"account={bad_account}"):
+        list(replay_account_days(wh, RawStore(settings.raw_dir), PAIRS, settings=settings))
+    tickets = [row for row in log_rows(settings) if row[0] == pipeline.TICKETS_ENDPOINT]
+    # The whole stack failed together, then the units were loaded one by one: the first
+    # landed, the bad one failed (logged), nothing after it was started.
+    assert tickets == [
+        (pipeline.TICKETS_ENDPOINT, f"account={ACCOUNTS[0]}", DAYS[0].isoformat(), "committed"),
+        (pipeline.TICKETS_ENDPOINT, f"account={bad_account}", DAYS[0].isoformat(), "failed"),
+    ]
+    rows = read_rows(settings, "SELECT account, count(*) FROM pospal.tickets GROUP BY 1")
+    assert rows == [(ACCOUNTS[0], 40)]
