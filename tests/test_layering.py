@@ -39,3 +39,21 @@ def test_importing_every_etl_module_loads_no_dagster() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_replay_workers_import_no_duckdb() -> None:
+    """A replay's flatten workers import only these modules (and the parent's main module):
+    each worker is a whole process, and DuckDB and the warehouse would be most of its size."""
+    worker_modules = [
+        "etl.pipeline.workers",
+        "etl.pipeline.qianhub_landed",
+        "etl.pipeline.pospal_landed",
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {worker_modules!r}: importlib.import_module(m)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'duckdb'"
+        " or m.startswith('etl.warehouse')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -57,13 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=0,
-        help="flatten worker processes of the QianHub replay stages (0: one per core)",
+        help="flatten worker processes of the replay stages (0: one per core)",
     )
     parser.add_argument(
         "--stack-records",
         type=int,
         default=20_000,
-        help="records of shop-days the QianHub replay stages merge in one transaction",
+        help="records of shop-days or account-days a replay merges in one transaction",
     )
     parser.add_argument(
         "--stages",

@@ -28,7 +28,8 @@ from etl.bench.rss import TreeRssSampler
 from etl.bench.world import BenchConfig, account_name, pospal_world, qianhub_world
 from etl.config import WarehouseSettings
 from etl.pipeline.pospal_replay import replay_account_days
-from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_days, replay_workers, shop_unit
+from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_days, shop_unit
+from etl.pipeline.workers import replay_workers
 from etl.raw import RawStore
 from etl.simulator.qianhub_common import fmt_time, parse_time
 from etl.warehouse import LoadResult, Warehouse, new_load_id
@@ -101,10 +102,16 @@ def replay_qianhub(config: BenchConfig) -> dict[str, object]:
     seconds = time.perf_counter() - opened
     figures = _figures(results, seconds, "bills", config.total_bills())
     figures["open_s"] = opened - began
-    figures["workers"] = config.workers or replay_workers()
-    figures["worker_peak_rss_mb"] = children_peak_rss_mb()
-    figures["tree_peak_rss_mb"] = sampler.peak_mb
-    return figures
+    return figures | _worker_figures(config, sampler)
+
+
+def _worker_figures(config: BenchConfig, sampler: TreeRssSampler) -> dict[str, object]:
+    """A replay's flatten workers and the peak RSS of the loader and its workers together."""
+    return {
+        "workers": config.workers or replay_workers(),
+        "worker_peak_rss_mb": children_peak_rss_mb(),
+        "tree_peak_rss_mb": sampler.peak_mb,
+    }
 
 
 def children_peak_rss_mb() -> float:
@@ -116,16 +123,17 @@ def replay_pospal(config: BenchConfig) -> dict[str, object]:
     home = config.root / "replay-pospal"
     shutil.rmtree(home, ignore_errors=True)
     raw = RawStore(config.raw_dir)
-    settings = settings_for(home, config.memory_limit, stack_records=config.stack_records)
+    settings = settings_for(home, config.memory_limit, config.workers, config.stack_records)
     stores = len(pospal_world(config).stores())
     units = [(day, account_name(i)) for day in config.dates() for i in range(1, stores + 1)]
     results: list[LoadResult] = []
-    with Warehouse.open(settings) as wh:
+    with TreeRssSampler() as sampler, Warehouse.open(settings) as wh:
         began = time.perf_counter()
         for _, _, loaded in replay_account_days(wh, raw, units, settings=settings):
             results += loaded.values()
     seconds = time.perf_counter() - began  # to the close, as for QianHub
-    return _figures(results, seconds, "tickets", config.total_tickets())
+    figures = _figures(results, seconds, "tickets", config.total_tickets())
+    return figures | _worker_figures(config, sampler)
 
 
 def recheckout_body(body: bytes, every: int = 10) -> tuple[bytes, int]:

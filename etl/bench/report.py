@@ -126,7 +126,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"{p['tickets']:,} tickets",
                 f"{p['tickets_per_s']:,.0f} tickets/s",
                 f"{p['rows_per_s']:,.0f}",
-                f"{p['peak_rss_mb']:,.0f} MB",
+                _replay_rss_cell(p),
             )
         )
     u = r.get("reupsert") or {}
@@ -224,11 +224,11 @@ def _stage_notes(results: dict[str, Any], s: dict[str, Any], sizes: dict[str, An
         "account-days stacked up to 20,000 records per transaction, one merge per entity, "
         "each unit still whole or absent with its own log row), and the Parquet partitions "
         "rewritten (once per table and "
-        "business date, at the end). QianHub flatten workers (one per core) read and flatten "
+        "business date, at the end). Flatten workers (one per core) read and flatten "
         "the next units while the loading process merges. Timed from the open warehouse to "
         "its close (DuckDB's checkpoint included). rows/s counts rows written to every table "
         "(bills, orders, details, payments, ...). Peak RSS is the stage process's own "
-        "high-water mark; for QianHub it is the loading process and its workers together, "
+        "high-water mark; for a replay it is the loading process and its workers together, "
         "sampled every 50 ms from /proc (the `bench:` line's figure), followed in brackets by "
         "the per-process high-water marks (loader + workers x the largest worker's)."
     ]
@@ -291,7 +291,7 @@ def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> st
         f"{sizes['bills_per_day']:,} bills, {sizes['stores']} Pospal stores x {sizes['days']} "
         f"days x {sizes['tickets_per_day']:,} tickets), landed raw by the fetch stage. "
         f"DuckDB memory_limit of the replay stages: {sizes.get('memory_limit', 'default')}; "
-        f"QianHub replay: {sizes.get('workers') or 'one per core'} flatten worker(s), stacks "
+        f"Replays: {sizes.get('workers') or 'one per core'} flatten worker(s), stacks "
         f"of {sizes.get('stack_records', 20_000):,} records. "
         f"Stages run: {', '.join(k for k in results if k != 'sizes')}.",
         "",

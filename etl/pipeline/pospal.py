@@ -22,16 +22,9 @@ from etl.batch import EntitySpec, FlatBatch
 from etl.chaos.hooks import kill_point
 from etl.config import WarehouseSettings
 from etl.errors import LoadError, PosWarehouseError, QuotaExhausted
-from etl.flatten.pospal import (
-    CUSTOMER_TICKETS_ENTITY,
-    ORDERS_ENTITY,
-    PAY_METHODS_ENTITY,
-    TICKETS_ENTITY,
-    flatten_customer_history,
-    flatten_order_pages,
-    flatten_pay_methods,
-    flatten_ticket_pages,
-)
+from etl.flatten.pospal import PAY_METHODS_ENTITY, flatten_pay_methods
+from etl.pipeline import pospal_landed
+from etl.pipeline.pospal_landed import flattener
 from etl.pospal.client import PospalClient
 from etl.pospal.pagination import Page
 from etl.pospal.settings import PospalAccount
@@ -42,11 +35,11 @@ from etl.warehouse.store import total_rows
 
 log = logging.getLogger(__name__)
 
-VENDOR = "pospal"
+VENDOR = pospal_landed.VENDOR
 PAY_METHODS_ENDPOINT = "queryAllPayMethod"
-TICKETS_ENDPOINT = "queryTicketPages"
-ORDERS_ENDPOINT = "queryOrderPages"
-HISTORY_ENDPOINT = "queryCustomerHistoryTicketsByUid"
+TICKETS_ENDPOINT = pospal_landed.TICKETS_ENDPOINT
+ORDERS_ENDPOINT = pospal_landed.ORDERS_ENDPOINT
+HISTORY_ENDPOINT = pospal_landed.HISTORY_ENDPOINT
 # A member whose history was loaded this recently for the same day is not asked again: the
 # nightly look-back re-loads four days and the quota is 300 calls a day.
 HISTORY_REFRESH = dt.timedelta(hours=20)
@@ -88,8 +81,7 @@ class AccountDayResult:
 
 
 def account_unit(account: PospalAccount | str) -> str:
-    name = account if isinstance(account, str) else account.name
-    return f"account={name}"
+    return pospal_landed.account_unit(account if isinstance(account, str) else account.name)
 
 
 def history_unit(account: PospalAccount | str, member: int) -> str:
@@ -206,34 +198,6 @@ def members_to_refresh(wh: Warehouse, account: str, day: dt.date) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-Flatten = Callable[[list[bytes]], FlatBatch]
-
-
-def _flattener(
-    endpoint: str,
-    account: str,
-    settings: WarehouseSettings,
-    pay_methods: dict[str, str],
-    member: int | None = None,
-) -> tuple[Flatten, EntitySpec]:
-    """How one endpoint's pages become rows: the same for a load and a replay."""
-    rule = settings.rule
-    if endpoint == TICKETS_ENDPOINT:
-        return (
-            lambda bodies: flatten_ticket_pages(
-                bodies, rule, account=account, pay_methods=pay_methods
-            ),
-            TICKETS_ENTITY,
-        )
-    if endpoint == ORDERS_ENDPOINT:
-        return (lambda bodies: flatten_order_pages(bodies, rule, account=account), ORDERS_ENTITY)
-    assert endpoint == HISTORY_ENDPOINT and member is not None
-    return (
-        lambda bodies: flatten_customer_history(bodies, rule, account=account, customer_uid=member),
-        CUSTOMER_TICKETS_ENTITY,
-    )
-
-
 def day_queries(
     client: PospalClient,
     account: PospalAccount,
@@ -249,7 +213,7 @@ def day_queries(
     }
     queries = []
     for name, endpoint in (("tickets", TICKETS_ENDPOINT), ("orders", ORDERS_ENDPOINT)):
-        flatten, entity = _flattener(endpoint, account.name, settings, pay_methods)
+        flatten, entity = flattener(endpoint, account.name, settings.rule, pay_methods)
         load_unit = LoadUnit(VENDOR, endpoint, unit, day, start, end)
         queries.append(PagedQuery(name, load_unit, pages[endpoint], flatten, entity))
     return queries
@@ -263,7 +227,7 @@ def _history_query(
     member: int,
 ) -> PagedQuery:
     start, end = settings.rule.window(day)
-    flatten, entity = _flattener(HISTORY_ENDPOINT, account.name, settings, {}, member)
+    flatten, entity = flattener(HISTORY_ENDPOINT, account.name, settings.rule, {}, member)
     return PagedQuery(
         f"customer {member}",
         LoadUnit(VENDOR, HISTORY_ENDPOINT, history_unit(account, member), day, start, end),

@@ -15,27 +15,25 @@ loaded them. What a replay of many account-days does differently, and why:
   A stack that fails is loaded again unit by unit, so a bad unit fails alone.
 * An account's pay methods (its newest landing) are re-loaded once per replay, not once per
   account-day.
+* Worker processes read and flatten the next account-days while this process merges
+  (:mod:`etl.pipeline.workers`; they import :mod:`etl.pipeline.pospal_landed` only).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from contextlib import closing
+from dataclasses import dataclass, replace
 
 from etl.batch import EntitySpec, FlatBatch
+from etl.business_day import BusinessDayRule
 from etl.config import WarehouseSettings
 from etl.flatten.pospal import CUSTOMER_TICKETS_ENTITY, ORDERS_ENTITY, TICKETS_ENTITY
-from etl.pipeline.pospal import (
-    HISTORY_ENDPOINT,
-    ORDERS_ENDPOINT,
-    TICKETS_ENDPOINT,
-    VENDOR,
-    _flattener,
-    _relative,
-    account_unit,
-    replay_pay_methods,
-)
+from etl.pipeline.pospal import VENDOR, _relative, replay_pay_methods
+from etl.pipeline.pospal_landed import LandedUnit, flatten_account_day, flattener
+from etl.pipeline.workers import flatten_pool, in_order, replay_workers
 from etl.raw import RawStore
 from etl.warehouse import LoadResult, LoadUnit, Warehouse
 
@@ -46,48 +44,33 @@ LOAD_ORDER: tuple[EntitySpec, ...] = (TICKETS_ENTITY, ORDERS_ENTITY, CUSTOMER_TI
 @dataclass
 class _AccountDay:
     """One account-day flattened and waiting for its stack: ``(name, unit, batch, entity)``
-    per landed unit, named as :func:`replay_account_day` names them."""
+    per landed unit, in load order, named by :attr:`LandedUnit.name`."""
 
     business_date: dt.date
     account: str
-    units: list[tuple[str, LoadUnit, FlatBatch, EntitySpec]] = field(default_factory=list)
+    units: list[tuple[str, LoadUnit, FlatBatch, EntitySpec]]
 
     @property
     def records(self) -> int:
         return sum(batch.records for _, _, batch, _ in self.units)
 
 
-def _flatten_account_day(
+def _account_day(
     raw: RawStore,
     account: str,
     day: dt.date,
     settings: WarehouseSettings,
-    pay_methods: dict[str, str],
+    landed: list[LandedUnit],
 ) -> _AccountDay:
-    """Every landed unit of an account-day, read and flattened (nothing loaded)."""
-    partition = day.isoformat()
+    """The load units of an account-day's flattened landings."""
     start, end = settings.rule.window(day)
-    prefix = account_unit(account) + "+customer="
-    wanted: list[tuple[str, str, int | None]] = [
-        (TICKETS_ENDPOINT, account_unit(account), None),
-        (ORDERS_ENDPOINT, account_unit(account), None),
-    ]
-    wanted += [
-        (HISTORY_ENDPOINT, unit, int(unit.removeprefix(prefix)))
-        for unit in raw.units(VENDOR, HISTORY_ENDPOINT, partition)
-        if unit.startswith(prefix)
-    ]
-    flattened = _AccountDay(day, account)
-    for endpoint, unit_name, member in wanted:
-        landed = raw.latest(VENDOR, endpoint, partition, unit_name)
-        if landed is None:
-            continue
-        flatten, entity = _flattener(endpoint, account, settings, pay_methods, member)
-        unit = LoadUnit(VENDOR, endpoint, unit_name, day, start, end, source="replay")
-        unit = replace(unit, raw_path=_relative(landed.path, raw))
-        name = unit_name if member else endpoint
-        flattened.units.append((name, unit, flatten(list(landed.bodies())), entity))
-    return flattened
+    units = []
+    for one in landed:
+        _, entity = flattener(one.endpoint, account, settings.rule, {}, one.member)
+        unit = LoadUnit(VENDOR, one.endpoint, one.unit, day, start, end, source="replay")
+        unit = replace(unit, raw_path=_relative(one.path, raw))
+        units.append((one.name, unit, one.batch, entity))
+    return _AccountDay(day, account, units)
 
 
 def _load(
@@ -109,7 +92,7 @@ def _load(
         for (i, name, _, _), result in zip(owners, results, strict=True):
             loaded[i][name] = result
     for day, by_name in zip(days, loaded, strict=True):
-        # In each account-day's own load order, as replay_account_day reports them.
+        # In each account-day's own load order (tickets, orders, histories).
         order = [name for name, _, _, _ in day.units]
         yield day.business_date, day.account, {name: by_name[name] for name in order}
 
@@ -120,33 +103,41 @@ def replay_account_days(
     units: Iterable[tuple[dt.date, str]],
     *,
     settings: WarehouseSettings,
+    workers: int | None = None,
+    ahead: int = 16,
     stack_records: int | None = None,
 ) -> Iterator[tuple[dt.date, str, dict[str, LoadResult]]]:
     """Replay ``(business_date, account)`` pairs from their newest complete landings, yielding
     ``(business_date, account, results by unit)`` in the given order once each is committed
-    (results empty when nothing was landed). See the module docstring for how.
+    (results empty when nothing was landed). See the module docstring for how; ``workers``,
+    ``ahead`` and ``stack_records`` as for :func:`etl.pipeline.qianhub.replay_days`.
 
     A unit that fails raises :class:`~etl.errors.LoadError` naming it; the units of its stack
     before it have landed, the account-days after it are not started. Stopping the iteration
     early leaves the account-days not yet yielded unloaded (or loaded whole: never half).
     """
+    workers = workers or settings.replay_workers or replay_workers()
     stack_records = stack_records or settings.replay_stack_records
     pay_methods: dict[str, dict[str, str]] = {}
+
+    def job(
+        pair: tuple[dt.date, str],
+    ) -> tuple[RawStore, str, dt.date, BusinessDayRule, dict[str, str]]:
+        day, account = pair
+        if account not in pay_methods:  # loaded here, before the account's first flatten
+            pay_methods[account] = replay_pay_methods(wh, raw, account)
+        return raw, account, day, settings.rule, pay_methods[account]
+
     waiting: list[_AccountDay] = []
-    with wh.lake_deferred():
-        for day, account in units:
-            if account not in pay_methods:
-                pay_methods[account] = replay_pay_methods(wh, raw, account)
-            waiting.append(_flatten_account_day(raw, account, day, settings, pay_methods[account]))
+    with (
+        flatten_pool(workers) as pool,
+        wh.lake_deferred(),
+        wh.threads(max(1, (os.cpu_count() or 2) - workers)),
+        # closing(): an iteration stopped early cancels the queued account-days first.
+        closing(in_order(pool, flatten_account_day, units, job, ahead)) as flattening,
+    ):
+        for (day, account), landed in flattening:
+            waiting.append(_account_day(raw, account, day, settings, landed))
             if sum(d.records for d in waiting) >= stack_records:
                 yield from _load(wh, waiting)
         yield from _load(wh, waiting)
-
-
-def replay_account_day(
-    wh: Warehouse, raw: RawStore, account: str, day: dt.date, *, settings: WarehouseSettings
-) -> dict[str, LoadResult]:
-    """Re-load one account's business date from its newest complete raw landings, in load
-    order (pay methods, tickets, orders, member histories); no vendor call."""
-    ((_, _, results),) = replay_account_days(wh, raw, [(day, account)], settings=settings)
-    return results

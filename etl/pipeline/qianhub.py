@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 
 import duckdb
 
 from etl.batch import FlatBatch
+from etl.business_day import BusinessDayRule
 from etl.chaos.hooks import kill_point
 from etl.config import QianhubSettings, WarehouseSettings
 from etl.errors import LoadError, PosWarehouseError
@@ -33,7 +30,8 @@ from etl.flatten.qianhub import (
     flatten_shops,
 )
 from etl.pipeline import qianhub_landed
-from etl.pipeline.qianhub_landed import exit_with_parent, flatten_landed
+from etl.pipeline.qianhub_landed import flatten_landed
+from etl.pipeline.workers import flatten_pool, in_order, replay_workers
 from etl.qianhub.client import BOH_TYPES, QianhubClient
 from etl.qianhub.windows import fetch_windows
 from etl.raw import RawStore
@@ -202,9 +200,8 @@ def replay_days(
     (result None when nothing was landed).
 
     The backfill path. ``workers`` processes (default: ``settings.replay_workers``, else
-    :func:`replay_workers`) read and flatten the next ``ahead`` units while this process
-    merges into DuckDB: a thread would not do, because flattening holds the GIL and the
-    merge's short statements would queue for it. The workers import
+    :func:`~etl.pipeline.workers.replay_workers`) read and flatten the next ``ahead`` units
+    while this process merges into DuckDB (see :mod:`etl.pipeline.workers`); they import
     :mod:`etl.pipeline.qianhub_landed` only, not DuckDB.
 
     Consecutive units are loaded together (:meth:`Warehouse.load_many`) until they hold
@@ -225,49 +222,29 @@ def replay_days(
     """
     workers = workers or settings.replay_workers or replay_workers()
     stack_records = stack_records or settings.replay_stack_records
-    pending: deque[tuple[dt.date, int, Future[tuple[Path, FlatBatch] | None]]] = deque()
-    todo = iter(units)
-    # spawn, not fork: this process holds DuckDB's threads and file handles.
-    context = multiprocessing.get_context("spawn")
+
+    def job(unit: tuple[dt.date, int]) -> tuple[RawStore, int, dt.date, BusinessDayRule]:
+        return raw, unit[1], unit[0], settings.rule
+
     with (
-        ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=exit_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool,
+        flatten_pool(workers) as pool,
         warehouse.lake_deferred(),
-        _threads(warehouse, max(1, (os.cpu_count() or 2) - workers)),
+        warehouse.threads(max(1, (os.cpu_count() or 2) - workers)),
+        # closing(): an iteration stopped early cancels the queued units before the pool
+        # waits for its workers.
+        closing(in_order(pool, flatten_landed, units, job, ahead)) as flattening,
     ):
         stacked: list[tuple[dt.date, int, Flattened]] = []
-        try:
-            while True:
-                for business_date, shop_id in islice(todo, max(0, ahead - len(pending))):
-                    job = pool.submit(flatten_landed, raw, shop_id, business_date, settings.rule)
-                    pending.append((business_date, shop_id, job))
-                if not pending:
-                    break
-                business_date, shop_id, job = pending.popleft()
-                flattened = _replay_unit(raw, shop_id, business_date, settings, job.result())
-                if flattened is None:
-                    yield from _load_stack(warehouse, stacked)
-                    yield business_date, shop_id, None
-                    continue
-                stacked.append((business_date, shop_id, flattened))
-                if sum(batch.records for _, _, (_, batch) in stacked) >= stack_records:
-                    yield from _load_stack(warehouse, stacked)
-            yield from _load_stack(warehouse, stacked)
-        finally:
-            for _, _, job in pending:
-                job.cancel()
-
-
-def replay_workers() -> int:
-    """Flatten workers of a replay: one per core. Flattening is most of a replay's work (the
-    merge of a stack of units is about a quarter of it), so the loading process shares a core
-    with a worker rather than leave one idle while it waits (measured on 2 cores: 8,100
-    bills/s with two workers, 5,500 with one)."""
-    return os.cpu_count() or 1
+        for (business_date, shop_id), landed in flattening:
+            flattened = _replay_unit(raw, shop_id, business_date, settings, landed)
+            if flattened is None:
+                yield from _load_stack(warehouse, stacked)
+                yield business_date, shop_id, None
+                continue
+            stacked.append((business_date, shop_id, flattened))
+            if sum(batch.records for _, _, (_, batch) in stacked) >= stack_records:
+                yield from _load_stack(warehouse, stacked)
+        yield from _load_stack(warehouse, stacked)
 
 
 def _load_stack(
@@ -279,17 +256,6 @@ def _load_stack(
     results = warehouse.load_stacked([flattened for _, _, flattened in units], BATCH_ENTITIES)
     for (business_date, shop_id, _), result in zip(units, results, strict=True):
         yield business_date, shop_id, result
-
-
-@contextmanager
-def _threads(warehouse: Warehouse, threads: int) -> Iterator[None]:
-    """DuckDB limited to ``threads`` inside the block, its default again after it."""
-    warehouse.con.execute(f"SET threads = {int(threads)}")
-    try:
-        yield
-    finally:
-        with suppress(duckdb.Error):  # never hide the error that ended the block
-            warehouse.con.execute("RESET threads")
 
 
 def landed_shops(raw: RawStore, business_date: dt.date) -> list[int]:

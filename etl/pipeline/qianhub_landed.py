@@ -9,9 +9,6 @@ of a replay is a whole process, and these imports are most of its size (about 70
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
-import time
 from pathlib import Path
 
 from etl.batch import FlatBatch
@@ -36,23 +33,3 @@ def flatten_landed(
     if landed is None:
         return None
     return landed.path, flatten_batch_bodies(landed.bodies(), rule)
-
-
-PARENT_POLL_SECONDS = 0.5
-
-
-def exit_with_parent(parent_pid: int) -> None:
-    """Worker initializer: end this worker as soon as the replay that started it is gone.
-
-    A replay killed outright (SIGKILL, OOM killer) cannot stop its workers, and a worker
-    waiting for its next unit would wait forever, holding its memory and the parent's
-    inherited stdout (a caller waiting for that output would hang too). Polling the parent
-    id is portable; the worker has nothing to save (it writes nothing but its answers).
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(PARENT_POLL_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

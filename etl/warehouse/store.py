@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +126,17 @@ class Warehouse:
             self._lake_deferred -= 1
             if not self._lake_deferred:
                 self._sync_after_commit("the units of this block")
+
+    @contextmanager
+    def threads(self, threads: int) -> Iterator[None]:
+        """DuckDB limited to ``threads`` inside the block, its default again after it (a
+        replay leaves the other cores to its flatten workers)."""
+        self.con.execute(f"SET threads = {int(threads)}")
+        try:
+            yield
+        finally:
+            with suppress(duckdb.Error):  # never hide the error that ended the block
+                self.con.execute("RESET threads")
 
     def _sync_after_commit(self, what: str) -> bool:
         """Rewrite the marked partitions; False (logged) when that failed.

@@ -9,6 +9,7 @@ import datetime as dt
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -19,7 +20,7 @@ from etl.errors import LoadError
 from etl.flatten.pospal import POSPAL_ENTITIES
 from etl.pipeline import pospal as pipeline
 from etl.pipeline import pospal_replay
-from etl.pipeline.pospal_replay import replay_account_day, replay_account_days
+from etl.pipeline.pospal_replay import replay_account_days
 from etl.raw import RawStore
 from etl.warehouse import Warehouse
 from etl.warehouse.lake import lake_differences
@@ -108,15 +109,16 @@ def read_lake(settings: WarehouseSettings, table: str, column: str | None) -> in
         return lake_differences(con, settings.lake_dir, table, column)
 
 
-def test_one_account_day_replays_as_before(landed: WarehouseSettings, tmp_path: Path) -> None:
-    """``replay_account_day`` (one account-day, what the old replay did per pair) gives the
-    same warehouse as the stacked replay of every pair."""
+def test_account_days_replayed_one_at_a_time_equal_the_load(
+    landed: WarehouseSettings, tmp_path: Path
+) -> None:
+    """One account-day per replay (what the replay did before stacks, with one worker) gives
+    the same warehouse as the stacked replay of every pair."""
     settings = replay_home(landed, tmp_path / "one-by-one")
+    raw = RawStore(settings.raw_dir)
     with Warehouse.open(settings) as wh:
-        for day, account in PAIRS:
-            results = replay_account_day(
-                wh, RawStore(settings.raw_dir), account, day, settings=settings
-            )
+        for pair in PAIRS:
+            ((_, _, results),) = replay_account_days(wh, raw, [pair], settings=settings, workers=1)
             assert results[pipeline.TICKETS_ENDPOINT].rows["pospal.tickets"] == 40
     assert pospal_snapshot(settings) == pospal_snapshot(landed)
 
@@ -126,12 +128,12 @@ def test_a_bad_unit_in_a_stack_fails_alone(
 ) -> None:
     settings = replay_home(landed, tmp_path / "broken")
     bad_day, bad_account = DAYS[0], ACCOUNTS[1]
-    flatten = pospal_replay._flatten_account_day
+    account_day = pospal_replay._account_day  # the load units of flattened landings
 
     def breaking(
-        raw: RawStore, account: str, day: dt.date, *args: object
+        raw: RawStore, account: str, day: dt.date, *args: Any
     ) -> pospal_replay._AccountDay:
-        flattened = flatten(raw, account, day, *args)  # type: ignore[arg-type]
+        flattened = account_day(raw, account, day, *args)
         if (day, account) == (bad_day, bad_account):
             _, _, batch, _ = flattened.units[0]  # its tickets
             tickets = batch.tables["tickets"]
@@ -139,7 +141,7 @@ def test_a_bad_unit_in_a_stack_fails_alone(
             batch.tables["tickets"] = tickets.append_column("no_such_column", column)
         return flattened
 
-    monkeypatch.setattr(pospal_replay, "_flatten_account_day", breaking)
+    monkeypatch.setattr(pospal_replay, "_account_day", breaking)
     with Warehouse.open(settings) as wh, pytest.raises(LoadError, match=f"account={bad_account}"):
         list(replay_account_days(wh, RawStore(settings.raw_dir), PAIRS, settings=settings))
     tickets = [row for row in log_rows(settings) if row[0] == pipeline.TICKETS_ENDPOINT]
