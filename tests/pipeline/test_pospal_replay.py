@@ -1,12 +1,17 @@
 """Replay of many Pospal account-days (stacked loads, one lake rewrite at the end) against the
 load through the simulator that landed them: the same tables, the lake equal to DuckDB, one
-log row per unit; and a unit that fails inside a stack fails alone, after the units before it
-have landed."""
+log row per unit; a unit that fails inside a stack fails alone, after the units before it
+have landed; and a replay killed inside a stack leaves every unit whole or absent, then
+finishes on a re-run."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,6 +20,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from etl.chaos.hooks import KILL_AT_ENV
 from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.flatten.pospal import POSPAL_ENTITIES
@@ -153,3 +159,69 @@ def test_a_bad_unit_in_a_stack_fails_alone(
     ]
     rows = read_rows(settings, "SELECT account, count(*) FROM pospal.tickets GROUP BY 1")
     assert rows == [(ACCOUNTS[0], 40)]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_victim(home: Path, *, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_WAREHOUSE_")}
+    env["PYTHONPATH"] = str(ROOT)
+    if kill_at:
+        env[KILL_AT_ENV] = kill_at
+    command = [sys.executable, "-m", "tests.pipeline.pospal_replay_victim", str(home), "100"]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+
+
+def unit_rows(settings: WarehouseSettings, table: str, account: str, day: dt.date) -> list[Any]:
+    return read_rows(
+        settings,
+        f"SELECT * EXCLUDE (load_id, loaded_at) FROM {table} "
+        "WHERE account = ? AND business_date = ? ORDER BY ALL",
+        [account, day],
+    )
+
+
+def test_a_replay_killed_inside_a_stack_leaves_whole_units_and_finishes_on_a_rerun(
+    landed: WarehouseSettings, tmp_path: Path
+) -> None:
+    settings = replay_home(landed, tmp_path / "killed")
+    # Merges in order: the two accounts' pay methods (loaded as their first account-day is
+    # handed to a worker), then per stack of about two account-days its tickets, its orders
+    # and its member histories, each entity its own transaction. The 7th merge is the second
+    # stack's orders: killed after the merge, before its commit.
+    killed = run_victim(settings.home, kill_at="upsert:7")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    committed = {
+        (endpoint, unit.removeprefix("account="), day)
+        for endpoint, unit, day, status in log_rows(settings)
+        if status == "committed"
+    }
+    checked = {
+        pipeline.TICKETS_ENDPOINT: "pospal.tickets",
+        pipeline.ORDERS_ENDPOINT: "pospal.orders",
+    }
+    whole = absent = 0
+    for day, account in PAIRS:
+        for endpoint, table in checked.items():
+            rows = unit_rows(settings, table, account, day)
+            if (endpoint, account, day.isoformat()) in committed:
+                assert rows == unit_rows(landed, table, account, day), (endpoint, day, account)
+                whole += 1
+            else:
+                assert rows == [], (endpoint, day, account)  # absent: nothing half-written
+                absent += 1
+    assert whole and absent, committed
+    # An account-day is yielded only once all its units are committed.
+    yielded = killed.stdout.split("\n")[:-1]
+    for line in yielded:
+        _, date_text, account = line.split()
+        assert (pipeline.ORDERS_ENDPOINT, account, date_text) in committed, line
+    assert len(yielded) < len(PAIRS)
+
+    again = run_victim(settings.home)
+    assert again.returncode == 0, again.stderr
+    assert pospal_snapshot(settings) == pospal_snapshot(landed)
+    for spec in POSPAL_ENTITIES:
+        for table in spec.tables:
+            assert read_lake(settings, table, spec.partition_column) == 0, table
