@@ -6,13 +6,16 @@ from rich.console import Console
 from rich.table import Table
 
 from etl.config import WarehouseSettings
-from etl.warehouse import fingerprints
-from etl.warehouse.reader import open_for_reading
 
 SCHEMAS = ("qianhub", "pospal", "whale", "meta")
 
 
 def print_tables(console: Console, settings: WarehouseSettings) -> None:
+    # Imported here: the CLI imports this module, and a replay's spawned workers import the
+    # CLI again as their main module; they must not load DuckDB (etl.pipeline.workers).
+    from etl.warehouse import fingerprints
+    from etl.warehouse.reader import open_for_reading
+
     if not settings.warehouse_path.exists():
         console.print(f"no warehouse at {settings.warehouse_path} yet")
         return

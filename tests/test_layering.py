@@ -57,3 +57,16 @@ def test_replay_workers_import_no_duckdb() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_cli_module_imports_no_duckdb() -> None:
+    """A worker spawned by ``pos-warehouse replay`` re-imports the console script's module
+    (``dagster_project.cli``) as its main module before it runs anything: that import must
+    not load DuckDB or the warehouse either (the commands import them when they run)."""
+    code = (
+        "import sys, dagster_project.cli\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('duckdb', 'dagster')"
+        " or m.startswith('etl.warehouse')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

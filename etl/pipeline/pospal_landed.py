@@ -76,7 +76,7 @@ class LandedUnit:
     @property
     def name(self) -> str:
         """How a replay reports the unit: the endpoint, or a history's unit name."""
-        return self.unit if self.member else self.endpoint
+        return self.endpoint if self.member is None else self.unit
 
 
 def flatten_account_day(

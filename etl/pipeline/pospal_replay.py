@@ -8,11 +8,15 @@ loaded them. What a replay of many account-days does differently, and why:
 * The Parquet lake is rewritten once at the end, not after every account-day: every store of
   a chain writes the same business-date partitions, so a rewrite per account-day costs N
   rewrites of a growing file per day (measured: 38% of a 200k-ticket replay).
-* Consecutive account-days are loaded in stacks of about ``replay_stack_records`` records,
-  one :meth:`~etl.warehouse.Warehouse.load_many` per entity: one merge for many units, the
-  result the same as loading them one after another. Entities never share a table, so
-  loading a stack's tickets before its orders changes nothing but the order of the log.
-  A stack that fails is loaded again unit by unit, so a bad unit fails alone.
+* Consecutive account-days are loaded together, about ``replay_stack_records`` records at a
+  time, in ONE transaction with one merge per entity
+  (:meth:`~etl.warehouse.Warehouse.load_many`): the tables end as if the units were loaded
+  one after another, and a stack is whole or absent, so a killed replay never leaves an
+  account-day with its tickets and not its orders. A stack that fails is loaded again
+  account-day by account-day, unit by unit, so a bad unit fails alone. One difference in
+  the log: a unit's ``rows_written`` counts what it left in the warehouse, so a member's
+  cross-store history re-sent by a later unit of the stack (the same tickets seen from the
+  chain's other store) counts for that later unit only.
 * An account's pay methods (its newest landing) are re-loaded once per replay, not once per
   account-day.
 * Worker processes read and flatten the next account-days while this process merges
@@ -22,20 +26,26 @@ loaded them. What a replay of many account-days does differently, and why:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
 
+import pyarrow as pa
+
 from etl.batch import EntitySpec, FlatBatch
 from etl.business_day import BusinessDayRule
 from etl.config import WarehouseSettings
+from etl.errors import LoadError
 from etl.flatten.pospal import CUSTOMER_TICKETS_ENTITY, ORDERS_ENTITY, TICKETS_ENTITY
 from etl.pipeline.pospal import VENDOR, _relative, replay_pay_methods
 from etl.pipeline.pospal_landed import LandedUnit, flatten_account_day, flattener
 from etl.pipeline.workers import flatten_pool, in_order, replay_workers
 from etl.raw import RawStore
 from etl.warehouse import LoadResult, LoadUnit, Warehouse
+
+log = logging.getLogger(__name__)
 
 LOAD_ORDER: tuple[EntitySpec, ...] = (TICKETS_ENTITY, ORDERS_ENTITY, CUSTOMER_TICKETS_ENTITY)
 """Entities in the order an account-day's units are loaded (see the module docstring)."""
@@ -73,28 +83,56 @@ def _account_day(
     return _AccountDay(day, account, units)
 
 
+def _describe(pair: tuple[dt.date, str]) -> str:
+    return f"pospal account {pair[1]}, business date {pair[0]}"
+
+
+def _padded(
+    units: list[tuple[LoadUnit, FlatBatch, EntitySpec]], entities: list[EntitySpec]
+) -> list[tuple[LoadUnit, FlatBatch]]:
+    """Each unit's batch with an empty table for every table of ``entities`` it lacks (a
+    tickets unit has no order tables), so that all of them load in one transaction."""
+    names = [table for entity in entities for table in entity.tables]
+    empty: dict[str, pa.Table] = {}
+    for _, batch, entity in units:
+        for table in entity.tables:
+            empty.setdefault(table, batch.table(table).slice(0, 0))
+    padded = []
+    for unit, batch, entity in units:
+        missing = {name: empty[name] for name in names if name not in entity.tables}
+        tables = {name: batch.table(name) for name in entity.tables} | missing
+        padded.append((unit, FlatBatch(tables, batch.rejects, batch.records)))
+    return padded
+
+
 def _load(
     wh: Warehouse, waiting: list[_AccountDay]
 ) -> Iterator[tuple[dt.date, str, dict[str, LoadResult]]]:
-    """Load the waiting account-days (emptying the list): one stack per entity, in
-    :data:`LOAD_ORDER`; then yield each account-day's results."""
+    """Load the waiting account-days (emptying the list) in one transaction, one merge per
+    entity, then yield each account-day's results. When that fails, load them again
+    account-day by account-day and unit by unit, as a load does: the failing unit is logged
+    alone and raises after the account-days before it are yielded."""
     days = list(waiting)
     waiting.clear()
-    loaded: list[dict[str, LoadResult]] = [{} for _ in days]
-    for entity in LOAD_ORDER:
-        owners = [
-            (i, name, unit, batch)
-            for i, day in enumerate(days)
-            for name, unit, batch, spec in day.units
-            if spec == entity
-        ]
-        results = wh.load_stacked([(unit, batch) for _, _, unit, batch in owners], [entity])
-        for (i, name, _, _), result in zip(owners, results, strict=True):
-            loaded[i][name] = result
-    for day, by_name in zip(days, loaded, strict=True):
-        # In each account-day's own load order (tickets, orders, histories).
-        order = [name for name, _, _, _ in day.units]
-        yield day.business_date, day.account, {name: by_name[name] for name in order}
+    units = [(unit, batch, spec) for day in days for _, unit, batch, spec in day.units]
+    entities = [entity for entity in LOAD_ORDER if any(spec == entity for *_, spec in units)]
+    try:
+        results = iter(wh.load_many(_padded(units, entities), entities) if units else [])
+    except LoadError as exc:
+        if len(units) == 1:
+            raise
+        log.warning(
+            "%d Pospal account-days loaded together failed, loading them one by one: %.300s",
+            len(days),
+            exc.__cause__ or exc,
+        )
+        for day in days:
+            loaded = {name: wh.load(unit, batch, [spec]) for name, unit, batch, spec in day.units}
+            yield day.business_date, day.account, loaded
+        return
+    for day in days:
+        # In the account-day's own load order (tickets, orders, histories).
+        yield day.business_date, day.account, {name: next(results) for name, *_ in day.units}
 
 
 def replay_account_days(
@@ -112,9 +150,9 @@ def replay_account_days(
     (results empty when nothing was landed). See the module docstring for how; ``workers``,
     ``ahead`` and ``stack_records`` as for :func:`etl.pipeline.qianhub.replay_days`.
 
-    A unit that fails raises :class:`~etl.errors.LoadError` naming it; the units of its stack
-    before it have landed, the account-days after it are not started. Stopping the iteration
-    early leaves the account-days not yet yielded unloaded (or loaded whole: never half).
+    A unit that fails raises :class:`~etl.errors.LoadError` naming it, after the account-days
+    before it are loaded and yielded; the account-days after it are not started. Stopping the
+    iteration early leaves the account-days not yet yielded unloaded, or loaded whole.
     """
     workers = workers or settings.replay_workers or replay_workers()
     stack_records = stack_records or settings.replay_stack_records
@@ -134,7 +172,9 @@ def replay_account_days(
         wh.lake_deferred(),
         wh.threads(max(1, (os.cpu_count() or 2) - workers)),
         # closing(): an iteration stopped early cancels the queued account-days first.
-        closing(in_order(pool, flatten_account_day, units, job, ahead)) as flattening,
+        closing(
+            in_order(pool, flatten_account_day, units, job, max(ahead, workers), _describe)
+        ) as flattening,
     ):
         for (day, account), landed in flattening:
             waiting.append(_account_day(raw, account, day, settings, landed))

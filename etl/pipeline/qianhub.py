@@ -232,7 +232,9 @@ def replay_days(
         warehouse.threads(max(1, (os.cpu_count() or 2) - workers)),
         # closing(): an iteration stopped early cancels the queued units before the pool
         # waits for its workers.
-        closing(in_order(pool, flatten_landed, units, job, ahead)) as flattening,
+        closing(
+            in_order(pool, flatten_landed, units, job, max(ahead, workers), _describe)
+        ) as flattening,
     ):
         stacked: list[tuple[dt.date, int, Flattened]] = []
         for (business_date, shop_id), landed in flattening:
@@ -245,6 +247,10 @@ def replay_days(
             if sum(batch.records for _, _, (_, batch) in stacked) >= stack_records:
                 yield from _load_stack(warehouse, stacked)
         yield from _load_stack(warehouse, stacked)
+
+
+def _describe(unit: tuple[dt.date, int]) -> str:
+    return f"qianhub shop {unit[1]}, business date {unit[0]}"
 
 
 def _load_stack(

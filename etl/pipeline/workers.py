@@ -20,6 +20,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any, TypeVar
 
+from etl.errors import LoadError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -50,13 +52,16 @@ def in_order(
     items: Iterable[T],
     args: Callable[[T], tuple[Any, ...]],
     ahead: int,
+    name: Callable[[T], str] = str,
 ) -> Generator[tuple[T, R], None, None]:
     """``(item, work(*args(item)))`` for each item, in the items' order, with at most
-    ``ahead`` items submitted and not yet yielded (their results wait in memory). ``args``
-    runs in this process, when the item is submitted. Stopping the iteration early cancels
-    what was not started; a worker's exception is raised here, at its item."""
+    ``ahead`` (at least 1) items submitted and not yet yielded (their results wait in memory).
+    ``args`` runs in this process, when the item is submitted. Stopping the iteration early
+    cancels what was not started. A worker's error is raised here, at its item, as a
+    :class:`~etl.errors.LoadError` naming it (``name``)."""
     pending: deque[tuple[T, Future[R]]] = deque()
     todo = iter(items)
+    ahead = max(1, ahead)
     try:
         while True:
             for item in islice(todo, max(0, ahead - len(pending))):
@@ -64,7 +69,11 @@ def in_order(
             if not pending:
                 return
             item, job = pending.popleft()
-            yield item, job.result()
+            try:
+                result = job.result()
+            except Exception as exc:
+                raise LoadError(f"{name(item)}: reading or flattening failed: {exc}") from exc
+            yield item, result
     finally:
         for _, job in pending:
             job.cancel()

@@ -175,7 +175,7 @@ class Warehouse:
         On any error everything is rolled back and :class:`LoadError` names the units. With
         more than one unit nothing is logged in meta.loads: the caller loads them again one
         by one with :meth:`load`, so the failing unit is found and logged alone and the others
-        still land (:func:`etl.pipeline.qianhub.replay_days` does).
+        still land (:meth:`load_stacked` does).
         """
         started_at = utcnow()
         results = {
@@ -257,7 +257,9 @@ class Warehouse:
     ) -> Iterator[LoadResult]:
         """The results of :meth:`load_many` over ``units``, in order; when that fails the
         units are loaded again one by one with :meth:`load`, so the failing unit is logged
-        alone and raises after the units before it have landed (a replay's fallback)."""
+        alone and raises after the units before it have landed (a replay's fallback).
+        A generator: nothing is loaded until it is iterated, and each fallback unit is loaded
+        as its result is asked for."""
         try:
             results = self.load_many(units, entities) if units else []
         except LoadError as exc:

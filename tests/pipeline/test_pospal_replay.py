@@ -7,6 +7,8 @@ finishes on a re-run."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import os
 import shutil
 import signal
@@ -97,8 +99,30 @@ def test_a_stacked_replay_equals_the_load(landed: WarehouseSettings, tmp_path: P
     for day, account, results in replayed:
         names = list(results)
         assert names[:2] == [pipeline.TICKETS_ENDPOINT, pipeline.ORDERS_ENDPOINT], (day, account)
-        assert all(r.records >= 0 and r.load_id for r in results.values())
         assert results[pipeline.TICKETS_ENDPOINT].rows["pospal.tickets"] == 40
+
+    # What each unit wrote: tickets and orders units as in the load; a member's history seen
+    # from both stores is the same tickets, counted for the later unit of a stack only, so
+    # the histories' rows add up to the table (the load counts them for both units).
+    def written(
+        settings: WarehouseSettings, endpoint: str
+    ) -> dict[tuple[str, str], tuple[dict[str, int], list[str]]]:
+        rows = read_rows(
+            settings,
+            "SELECT unit, CAST(business_date AS VARCHAR), rows_written, partitions_touched "
+            "FROM meta.loads WHERE endpoint = ? AND status = 'committed'",
+            [endpoint],
+        )
+        return {(unit, day): (json.loads(rows), touched) for unit, day, rows, touched in rows}
+
+    for endpoint in (pipeline.TICKETS_ENDPOINT, pipeline.ORDERS_ENDPOINT):
+        assert written(settings, endpoint) == written(landed, endpoint), endpoint
+    history_rows = [
+        counts.get("pospal.customer_tickets", 0)
+        for counts, _ in written(settings, pipeline.HISTORY_ENDPOINT).values()
+    ]
+    ((stored,),) = read_rows(settings, "SELECT count(*) FROM pospal.customer_tickets")
+    assert sum(history_rows) == stored
 
     # Stacks: several units share a transaction (one started_at), and there was more than one.
     started = read_rows(
@@ -130,7 +154,10 @@ def test_account_days_replayed_one_at_a_time_equal_the_load(
 
 
 def test_a_bad_unit_in_a_stack_fails_alone(
-    landed: WarehouseSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    landed: WarehouseSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = replay_home(landed, tmp_path / "broken")
     bad_day, bad_account = DAYS[0], ACCOUNTS[1]
@@ -141,24 +168,46 @@ def test_a_bad_unit_in_a_stack_fails_alone(
     ) -> pospal_replay._AccountDay:
         flattened = account_day(raw, account, day, *args)
         if (day, account) == (bad_day, bad_account):
-            _, _, batch, _ = flattened.units[0]  # its tickets
-            tickets = batch.tables["tickets"]
-            column = pa.array([1] * tickets.num_rows)
-            batch.tables["tickets"] = tickets.append_column("no_such_column", column)
+            name, _, batch, _ = flattened.units[1]
+            assert name == pipeline.ORDERS_ENDPOINT
+            orders = batch.tables["orders"]
+            column = pa.array([1] * orders.num_rows)
+            batch.tables["orders"] = orders.append_column("no_such_column", column)
         return flattened
 
     monkeypatch.setattr(pospal_replay, "_account_day", breaking)
-    with Warehouse.open(settings) as wh, pytest.raises(LoadError, match=f"account={bad_account}"):
-        list(replay_account_days(wh, RawStore(settings.raw_dir), PAIRS, settings=settings))
-    tickets = [row for row in log_rows(settings) if row[0] == pipeline.TICKETS_ENDPOINT]
-    # The whole stack failed together, then the units were loaded one by one: the first
-    # landed, the bad one failed (logged), nothing after it was started.
-    assert tickets == [
-        (pipeline.TICKETS_ENDPOINT, f"account={ACCOUNTS[0]}", DAYS[0].isoformat(), "committed"),
-        (pipeline.TICKETS_ENDPOINT, f"account={bad_account}", DAYS[0].isoformat(), "failed"),
+    yielded = []
+    with (
+        caplog.at_level(logging.WARNING, logger=pospal_replay.__name__),
+        Warehouse.open(settings) as wh,
+        pytest.raises(LoadError, match=f"account={bad_account}"),
+    ):
+        for day, account, _ in replay_account_days(
+            wh, RawStore(settings.raw_dir), PAIRS, settings=settings
+        ):
+            yielded.append((day, account))
+    # All four account-days went in one stack, which failed as a whole (nothing of it
+    # committed); then account-day by account-day: the first whole and yielded, the bad one's
+    # tickets landed and its orders failed (logged), nothing after it was started.
+    assert "4 Pospal account-days loaded together failed" in caplog.text
+    assert yielded == [PAIRS[0]]
+    first, bad = f"account={ACCOUNTS[0]}", f"account={bad_account}"
+    date_text = DAYS[0].isoformat()
+    main_units = [
+        row
+        for row in log_rows(settings)
+        if row[1] in (first, bad) and row[0] != pipeline.PAY_METHODS_ENDPOINT
     ]
-    rows = read_rows(settings, "SELECT account, count(*) FROM pospal.tickets GROUP BY 1")
-    assert rows == [(ACCOUNTS[0], 40)]
+    assert main_units == [
+        (pipeline.ORDERS_ENDPOINT, first, date_text, "committed"),
+        (pipeline.ORDERS_ENDPOINT, bad, date_text, "failed"),
+        (pipeline.TICKETS_ENDPOINT, first, date_text, "committed"),
+        (pipeline.TICKETS_ENDPOINT, bad, date_text, "committed"),
+    ]
+    histories = {row[1].split("+")[0] for row in log_rows(settings) if "+customer=" in row[1]}
+    assert histories == {first}
+    rows = read_rows(settings, "SELECT account, count(*) FROM pospal.tickets GROUP BY 1 ORDER BY 1")
+    assert rows == [(ACCOUNTS[0], 40), (bad_account, 40)]
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,9 +236,9 @@ def test_a_replay_killed_inside_a_stack_leaves_whole_units_and_finishes_on_a_rer
 ) -> None:
     settings = replay_home(landed, tmp_path / "killed")
     # Merges in order: the two accounts' pay methods (loaded as their first account-day is
-    # handed to a worker), then per stack of about two account-days its tickets, its orders
-    # and its member histories, each entity its own transaction. The 7th merge is the second
-    # stack's orders: killed after the merge, before its commit.
+    # handed to a worker, one transaction each), then per stack of about two account-days
+    # its tickets, orders and member histories, one transaction. The 7th merge is the second
+    # stack's orders: killed after its tickets merged, before the stack's commit.
     killed = run_victim(settings.home, kill_at="upsert:7")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     committed = {
@@ -212,6 +261,10 @@ def test_a_replay_killed_inside_a_stack_leaves_whole_units_and_finishes_on_a_rer
                 assert rows == [], (endpoint, day, account)  # absent: nothing half-written
                 absent += 1
     assert whole and absent, committed
+    for day, account in PAIRS:  # a stack is one transaction: no account-day half-loaded
+        key = (account, day.isoformat())
+        tickets = (pipeline.TICKETS_ENDPOINT, *key) in committed
+        assert tickets == ((pipeline.ORDERS_ENDPOINT, *key) in committed), key
     # An account-day is yielded only once all its units are committed.
     yielded = killed.stdout.split("\n")[:-1]
     for line in yielded:
