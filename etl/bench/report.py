@@ -291,7 +291,7 @@ def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> st
         f"{sizes['bills_per_day']:,} bills, {sizes['stores']} Pospal stores x {sizes['days']} "
         f"days x {sizes['tickets_per_day']:,} tickets), landed raw by the fetch stage. "
         f"DuckDB memory_limit of the replay stages: {sizes.get('memory_limit', 'default')}; "
-        f"Replays: {sizes.get('workers') or 'one per core'} flatten worker(s), stacks "
+        f"replays: {sizes.get('workers') or 'one per core'} flatten worker(s), stacks "
         f"of {sizes.get('stack_records', 20_000):,} records. "
         f"Stages run: {', '.join(k for k in results if k != 'sizes')}.",
         "",
