@@ -78,9 +78,15 @@ def test_a_stacked_replay_equals_the_load(landed: WarehouseSettings, tmp_path: P
     with Warehouse.open(settings) as wh:
         replayed = list(
             replay_account_days(
-                wh, RawStore(settings.raw_dir), PAIRS, settings=settings, stack_records=100
+                wh,
+                RawStore(settings.raw_dir),
+                [*PAIRS, (DAYS[1], "store-9")],  # the last one never landed anything
+                settings=settings,
+                stack_records=100,
             )
         )
+    assert replayed[-1] == (DAYS[1], "store-9", {})
+    replayed.pop()
     assert [(day, account) for day, account, _ in replayed] == PAIRS
     assert pospal_snapshot(settings) == pospal_snapshot(landed)
     for spec in POSPAL_ENTITIES:
