@@ -32,6 +32,13 @@ HISTORY_ENDPOINT = "queryCustomerHistoryTicketsByUid"
 
 Flatten = Callable[[list[bytes]], FlatBatch]
 
+ENTITIES: dict[str, EntitySpec] = {
+    TICKETS_ENDPOINT: TICKETS_ENTITY,
+    ORDERS_ENDPOINT: ORDERS_ENTITY,
+    HISTORY_ENDPOINT: CUSTOMER_TICKETS_ENTITY,
+}
+"""The entity each endpoint's pages are upserted as."""
+
 
 def account_unit(account: str) -> str:
     """The unit name of an account's tickets, orders and pay methods."""
@@ -46,19 +53,20 @@ def flattener(
     member: int | None = None,
 ) -> tuple[Flatten, EntitySpec]:
     """How one endpoint's pages become rows: the same for a load and a replay."""
+    entity = ENTITIES[endpoint]
     if endpoint == TICKETS_ENDPOINT:
         return (
             lambda bodies: flatten_ticket_pages(
                 bodies, rule, account=account, pay_methods=pay_methods
             ),
-            TICKETS_ENTITY,
+            entity,
         )
     if endpoint == ORDERS_ENDPOINT:
-        return (lambda bodies: flatten_order_pages(bodies, rule, account=account), ORDERS_ENTITY)
-    assert endpoint == HISTORY_ENDPOINT and member is not None
+        return (lambda bodies: flatten_order_pages(bodies, rule, account=account), entity)
+    assert member is not None
     return (
         lambda bodies: flatten_customer_history(bodies, rule, account=account, customer_uid=member),
-        CUSTOMER_TICKETS_ENTITY,
+        entity,
     )
 
 

@@ -40,7 +40,7 @@ from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.flatten.pospal import CUSTOMER_TICKETS_ENTITY, ORDERS_ENTITY, TICKETS_ENTITY
 from etl.pipeline.pospal import VENDOR, _relative, replay_pay_methods
-from etl.pipeline.pospal_landed import LandedUnit, flatten_account_day, flattener
+from etl.pipeline.pospal_landed import ENTITIES, LandedUnit, flatten_account_day
 from etl.pipeline.workers import flatten_pool, in_order, replay_workers
 from etl.raw import RawStore
 from etl.warehouse import LoadResult, LoadUnit, Warehouse
@@ -76,10 +76,9 @@ def _account_day(
     start, end = settings.rule.window(day)
     units = []
     for one in landed:
-        _, entity = flattener(one.endpoint, account, settings.rule, {}, one.member)
         unit = LoadUnit(VENDOR, one.endpoint, one.unit, day, start, end, source="replay")
         unit = replace(unit, raw_path=_relative(one.path, raw))
-        units.append((one.name, unit, one.batch, entity))
+        units.append((one.name, unit, one.batch, ENTITIES[one.endpoint]))
     return _AccountDay(day, account, units)
 
 
