@@ -26,10 +26,7 @@ loaded them. What a replay of many account-days does differently, and why:
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
 from collections.abc import Iterable, Iterator
-from contextlib import closing
 from dataclasses import dataclass, replace
 
 import pyarrow as pa
@@ -37,15 +34,12 @@ import pyarrow as pa
 from etl.batch import EntitySpec, FlatBatch
 from etl.business_day import BusinessDayRule
 from etl.config import WarehouseSettings
-from etl.errors import LoadError
 from etl.flatten.pospal import CUSTOMER_TICKETS_ENTITY, ORDERS_ENTITY, TICKETS_ENTITY
 from etl.pipeline.pospal import VENDOR, _relative, replay_pay_methods
 from etl.pipeline.pospal_landed import ENTITIES, LandedUnit, flatten_account_day
-from etl.pipeline.workers import flatten_pool, in_order, replay_workers
+from etl.pipeline.workers import replay_workers, replaying
 from etl.raw import RawStore
 from etl.warehouse import LoadResult, LoadUnit, Warehouse
-
-log = logging.getLogger(__name__)
 
 LOAD_ORDER: tuple[EntitySpec, ...] = (TICKETS_ENTITY, ORDERS_ENTITY, CUSTOMER_TICKETS_ENTITY)
 """Entities in the order an account-day's units are loaded (see the module docstring)."""
@@ -108,27 +102,14 @@ def _load(
     wh: Warehouse, waiting: list[_AccountDay]
 ) -> Iterator[tuple[dt.date, str, dict[str, LoadResult]]]:
     """Load the waiting account-days (emptying the list) in one transaction, one merge per
-    entity, then yield each account-day's results. When that fails, load them again
-    account-day by account-day and unit by unit, as a load does: the failing unit is logged
-    alone and raises after the account-days before it are yielded."""
+    entity, then yield each account-day's results. When that fails they are loaded again unit
+    by unit in the same order (:meth:`Warehouse.load_stacked`), as a load does: the failing
+    unit is logged alone and raises after the account-days before it are yielded."""
     days = list(waiting)
     waiting.clear()
     units = [(unit, batch, spec) for day in days for _, unit, batch, spec in day.units]
     entities = [entity for entity in LOAD_ORDER if any(spec == entity for *_, spec in units)]
-    try:
-        results = iter(wh.load_many(_padded(units, entities), entities) if units else [])
-    except LoadError as exc:
-        if len(units) == 1:
-            raise
-        log.warning(
-            "%d Pospal account-days loaded together failed, loading them one by one: %.300s",
-            len(days),
-            exc.__cause__ or exc,
-        )
-        for day in days:
-            loaded = {name: wh.load(unit, batch, [spec]) for name, unit, batch, spec in day.units}
-            yield day.business_date, day.account, loaded
-        return
+    results = wh.load_stacked(_padded(units, entities), entities)
     for day in days:
         # In the account-day's own load order (tickets, orders, histories).
         yield day.business_date, day.account, {name: next(results) for name, *_ in day.units}
@@ -166,15 +147,9 @@ def replay_account_days(
         return raw, account, day, settings.rule, pay_methods[account]
 
     waiting: list[_AccountDay] = []
-    with (
-        flatten_pool(workers) as pool,
-        wh.lake_deferred(),
-        wh.threads(max(1, (os.cpu_count() or 2) - workers)),
-        # closing(): an iteration stopped early cancels the queued account-days first.
-        closing(
-            in_order(pool, flatten_account_day, units, job, max(ahead, workers), _describe)
-        ) as flattening,
-    ):
+    with replaying(
+        wh, flatten_account_day, units, job, workers=workers, ahead=ahead, name=_describe
+    ) as flattening:
         for (day, account), landed in flattening:
             waiting.append(_account_day(raw, account, day, settings, landed))
             if sum(d.records for d in waiting) >= stack_records:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Iterable, Iterator
-from contextlib import closing, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from etl.flatten.qianhub import (
 )
 from etl.pipeline import qianhub_landed
 from etl.pipeline.qianhub_landed import flatten_landed
-from etl.pipeline.workers import flatten_pool, in_order, replay_workers
+from etl.pipeline.workers import replay_workers, replaying
 from etl.qianhub.client import BOH_TYPES, QianhubClient
 from etl.qianhub.windows import fetch_windows
 from etl.raw import RawStore
@@ -213,12 +212,8 @@ def replay_days(
     fails is loaded again one unit at a time, so a bad unit fails alone and raises after the
     units before it have landed. The Parquet lake is rewritten once at the end (see
     :meth:`Warehouse.lake_deferred`). At most ``ahead`` flattened units wait in memory;
-    stopping the iteration early cancels the rest.
-
-    While units load, DuckDB gets the cores the workers leave (one on a 2-core machine): two
-    DuckDB threads fighting a busy worker for two cores made every merge slower (measured:
-    21% more bills/s with one thread). The lake rewrite at the end, with the workers idle,
-    runs with DuckDB's own thread count again.
+    stopping the iteration early cancels the rest. While units load, DuckDB gets the cores
+    the workers leave (see :func:`~etl.pipeline.workers.replaying`).
     """
     workers = workers or settings.replay_workers or replay_workers()
     stack_records = stack_records or settings.replay_stack_records
@@ -226,16 +221,9 @@ def replay_days(
     def job(unit: tuple[dt.date, int]) -> tuple[RawStore, int, dt.date, BusinessDayRule]:
         return raw, unit[1], unit[0], settings.rule
 
-    with (
-        flatten_pool(workers) as pool,
-        warehouse.lake_deferred(),
-        warehouse.threads(max(1, (os.cpu_count() or 2) - workers)),
-        # closing(): an iteration stopped early cancels the queued units before the pool
-        # waits for its workers.
-        closing(
-            in_order(pool, flatten_landed, units, job, max(ahead, workers), _describe)
-        ) as flattening,
-    ):
+    with replaying(
+        warehouse, flatten_landed, units, job, workers=workers, ahead=ahead, name=_describe
+    ) as flattening:
         stacked: list[tuple[dt.date, int, Flattened]] = []
         for (business_date, shop_id), landed in flattening:
             flattened = _replay_unit(raw, shop_id, business_date, settings, landed)
