@@ -37,6 +37,7 @@ class EntitySpec:
     version: tuple[str, ...] = ()
     children: tuple[str, ...] = ()
     partition_column: str | None = "business_date"
+    file_column: str | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:

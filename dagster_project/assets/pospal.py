@@ -53,7 +53,7 @@ def build_pospal_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDe
             )
             yield from md.materializations(wh, result, settings.rule.window(day), quota)
             if result.complete:
-                yield from md.check_results(wh, day)
+                yield from md.check_results(wh, day, name)
         # A day the quota cut is not a materialised partition: the next run finishes it.
         if not result.complete:
             raise dg.Failure(description=md.quota_summary(result), metadata=quota)

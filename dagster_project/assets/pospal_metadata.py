@@ -83,7 +83,9 @@ def materializations(
             yield dg.MaterializeResult(asset_key=key(table), metadata=metadata)
 
 
-def check_results(wh: Warehouse, day: dt.date) -> Iterator[dg.AssetCheckResult]:
+def check_results(wh: Warehouse, day: dt.date, account: str) -> Iterator[dg.AssetCheckResult]:
+    """The checks of an account-day: keys, orphans and voids over the whole business date (every
+    account's rows), the lake over this account's files of it (the ones its run rewrote)."""
     dupes = duplicate_keys(wh.con, UNIQUE_KEYS, business_date=day)
     dupes.update(duplicate_keys(wh.con, UNDATED_KEYS, partition_column=None))
     yield dg.AssetCheckResult(
@@ -110,7 +112,15 @@ def check_results(wh: Warehouse, day: dt.date) -> Iterator[dg.AssetCheckResult]:
         metadata=problems,
     )
     lake = {
-        table: partition_differences(wh.con, wh.lake_dir, table, "business_date", day.isoformat())
+        table: partition_differences(
+            wh.con,
+            wh.lake_dir,
+            table,
+            spec.partition_column,
+            day.isoformat(),
+            spec.file_column,
+            account if spec.file_column else None,
+        )
         for spec in POSPAL_ENTITIES
         if spec.partition_column is not None
         for table in spec.tables

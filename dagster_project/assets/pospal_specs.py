@@ -85,7 +85,7 @@ VOIDS_RETURNS_CHECK = dg.AssetCheckSpec(
 LAKE_CHECK = dg.AssetCheckSpec(
     "lake_matches_duckdb",
     asset=key("tickets"),
-    description="Every Pospal table's Parquet partition for the business date holds exactly "
-    "the rows DuckDB holds (multiset comparison, lineage included).",
+    description="Every Pospal table's Parquet file of the account and business date holds "
+    "exactly the rows DuckDB holds (multiset comparison, lineage included).",
 )
 CHECK_SPECS = [UNIQUE_KEYS_CHECK, NO_ORPHANS_CHECK, VOIDS_RETURNS_CHECK, LAKE_CHECK]

@@ -259,6 +259,11 @@ def _q(table: str) -> str:
     return f"{SCHEMA}.{table}"
 
 
+ACCOUNT_FILES = "account"
+"""Dated Pospal tables keep one lake file per account in each date folder: a nightly run is one
+account-day, and rewriting every store's file of the date in each would grow with the square of
+the stores (see :mod:`etl.warehouse.lake`; sql/ddl/200_pospal_schema.sql moves older marks)."""
+
 TICKETS_ENTITY = EntitySpec(
     _q("tickets"),
     key=("account", "sn"),
@@ -269,6 +274,7 @@ TICKETS_ENTITY = EntitySpec(
     children=tuple(
         _q(t) for t in ("ticket_items", "ticket_item_attributes", "ticket_payments", "refund_links")
     ),
+    file_column=ACCOUNT_FILES,
 )
 """One row per (account, sn); its items, attributes, payments and refund link replaced with it."""
 
@@ -280,16 +286,19 @@ ORDERS_ENTITY = EntitySpec(
     # the latest load wins.
     version=(),
     children=(_q("order_items"),),
+    file_column=ACCOUNT_FILES,
 )
 """One row per (account, order_no); its items replaced with it."""
 
-CUSTOMER_TICKETS_ENTITY = EntitySpec(_q("customer_tickets"), key=("customer_uid", "store", "sn"))
+CUSTOMER_TICKETS_ENTITY = EntitySpec(
+    _q("customer_tickets"), key=("customer_uid", "store", "sn"), file_column=ACCOUNT_FILES
+)
 """One row per member and ticket across stores; the latest load wins."""
 
 PAY_METHODS_ENTITY = EntitySpec(_q("pay_methods"), key=("account", "code"), partition_column=None)
 """One row per account and payment code; the latest ``queryAllPayMethod`` load wins."""
 
-PUSH_EVENTS_ENTITY = EntitySpec(_q("push_events"), key=("dedupe_key",))
+PUSH_EVENTS_ENTITY = EntitySpec(_q("push_events"), key=("dedupe_key",), file_column=ACCOUNT_FILES)
 """One row per pushed business event (its dedupe key); the latest export wins."""
 
 POSPAL_ENTITIES: tuple[EntitySpec, ...] = (

@@ -22,10 +22,10 @@ from etl.chaos.hooks import kill_point
 from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.warehouse.connection import apply_ddl, open_database
-from etl.warehouse.lake import mark_dirty, remove_stale_temp_files, sync_lake
+from etl.warehouse.lake import lake_columns, mark_dirty, remove_stale_temp_files, sync_lake
 from etl.warehouse.meta import LoadUnit, record_load, record_rejects, utcnow
 from etl.warehouse.replica import ReadCopy, needs_publish
-from etl.warehouse.upsert import upsert_entity
+from etl.warehouse.upsert import LakePart, upsert_entity
 
 log = logging.getLogger(__name__)
 
@@ -192,22 +192,20 @@ class Warehouse:
                 {table for spec in entities for table in spec.tables},
             )
             only = units[0][0].load_id if len(units) == 1 else None
-            marks: dict[str | None, dict[tuple[str, str], str]] = {}
+            marks: dict[tuple[str, LakePart], str] = {}
             for spec in entities:
                 entity = upsert_entity(self.con, spec, stacked, loaded_at=started_at, only=only)
-                column_marks = marks.setdefault(spec.partition_column, {})
                 for unit, batch in units:
                     result = results[unit.load_id]
                     if batch.table(spec.table).num_rows:  # rows per table, 0 included
                         rows = entity.rows.get(unit.load_id, {})
                         result.rows.update({table: rows.get(table, 0) for table in spec.tables})
-                    for table, values in entity.partitions.get(unit.load_id, {}).items():
-                        for value in values:
-                            column_marks.setdefault((table, value), unit.load_id)
-                        result.partitions |= values - {""}
+                    for table, parts in entity.partitions.get(unit.load_id, {}).items():
+                        for part in parts:
+                            marks.setdefault((table, part), unit.load_id)
+                        result.partitions |= {value for value, _ in parts} - {""}
                 kill_point("upsert")
-            for column, column_marks in marks.items():
-                mark_dirty(self.con, column_marks, column)
+            mark_dirty(self.con, marks, lake_columns(entities))
             for unit, batch in units:
                 result = results[unit.load_id]
                 record_rejects(self.con, batch.rejects, unit.load_id, started_at)

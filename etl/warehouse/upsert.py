@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from etl.batch import REC, EntitySpec
 
@@ -34,16 +33,21 @@ def _stage_name(table: str) -> str:
     return "stg_" + table.replace(".", "__")
 
 
+LakePart = tuple[str, str]
+"""A Parquet file of the lake: ``(partition value, file value)`` of a table, each "" when the
+table has no such column (see :class:`~etl.batch.EntitySpec`)."""
+
+
 @dataclass
 class EntityResult:
     """What an entity's merge wrote, per load unit (``load_id``) of the staged rows."""
 
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
     """load_id -> table -> rows inserted."""
-    partitions: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    """load_id -> table -> partition values written or replaced ("" when unpartitioned)."""
+    partitions: dict[str, dict[str, set[LakePart]]] = field(default_factory=dict)
+    """load_id -> table -> lake files written or replaced."""
 
-    def add(self, load_id: str, table: str, partitions: set[str], rows: int = 0) -> None:
+    def add(self, load_id: str, table: str, partitions: set[LakePart], rows: int = 0) -> None:
         if rows:
             counts = self.rows.setdefault(load_id, {})
             counts[table] = counts.get(table, 0) + rows
@@ -73,12 +77,31 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _by_load(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str, int]]:
-    """``(load_id, partition value, rows)`` triples from a query selecting those three."""
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _by_load(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, LakePart, int]]:
+    """``(load_id, lake file, rows)`` from a query selecting load_id, partition value, file
+    value and rows."""
     return [
-        (load_id, "" if value is None else str(value), int(rows))
-        for load_id, value, rows in con.execute(sql).fetchall()
+        (load_id, (_text(value), _text(file)), int(rows))
+        for load_id, value, file, rows in con.execute(sql).fetchall()
     ]
+
+
+def _staged_parts(spec: EntitySpec, rows: pa.Table) -> set[LakePart]:
+    """The lake files of staged rows, from Arrow (no query)."""
+    columns = [c for c in (spec.partition_column, spec.file_column) if c is not None]
+    if not columns:
+        return {("", "")}
+    found = rows.group_by(columns).aggregate([])
+    values = [found.column(c).to_pylist() for c in columns]
+    if spec.partition_column is None:
+        values.insert(0, [None] * found.num_rows)
+    if spec.file_column is None:
+        values.append([None] * found.num_rows)
+    return {(_text(value), _text(file)) for value, file in zip(*values, strict=True)}
 
 
 def upsert_entity(
@@ -133,10 +156,13 @@ def _merge(
     order = ", ".join([*(f"{q(v)} DESC" for v in spec.version), f"{q(REC)} DESC"])
     stage = _stage_name(spec.table)
     join_key = " AND ".join(f"t.{q(k)} = w.{q(k)}" for k in spec.key)
-    part = spec.partition_column
+    split = spec.partition_column is not None or spec.file_column is not None
 
     def part_of(alias: str) -> str:
-        return f"{alias}.{q(part)}" if part else "NULL"
+        """The partition value and file value of a row, as two columns."""
+        return ", ".join(
+            f"{alias}.{q(c)}" if c else "NULL" for c in (spec.partition_column, spec.file_column)
+        )
 
     # Winners: the newest version per key in the batch, unless the table holds a newer one.
     # Only the key, _rec and load_id are kept: that is all the DELETE and the INSERTs need.
@@ -163,13 +189,13 @@ def _merge(
     for table in spec.tables:
         if replaced:
             old = replaced
-            if table != spec.table and part is not None:
+            if table != spec.table and split:
                 old = _by_load(con, replaced_sql.format(table=q(table)))
-            for load_id, value, _ in old:
-                result.add(load_id, table, {value})
+            for load_id, lake_part, _ in old:
+                result.add(load_id, table, {lake_part})
             con.execute(f"DELETE FROM {q(table)} t USING _winners w WHERE {join_key}")
         winning = f"{_stage_name(table)} s SEMI JOIN _winners w ON s.{q(REC)} = w.{q(REC)}"
-        written: list[tuple[str, str, int]] = []
+        written: list[tuple[str, LakePart, int]] = []
         if only is None:  # what each unit inserts, and where: asked first, the INSERT counts
             written = _by_load(
                 con, f"SELECT s.load_id, {part_of('s')}, count(*) FROM {winning} GROUP BY ALL"
@@ -182,12 +208,10 @@ def _merge(
         if only is None:
             if inserted != sum(rows for _, _, rows in written):
                 raise RuntimeError(f"{table}: inserted {inserted} rows, expected {written}")
-            for load_id, value, rows in written:
-                result.add(load_id, table, {value}, rows)
+            for load_id, lake_part, rows in written:
+                result.add(load_id, table, {lake_part}, rows)
         elif inserted:
-            # Partitions of the new rows: every value staged, a superset when a losing
-            # duplicate sits on another day (an extra rewrite, never a missed one).
-            values = pc.unique(tables[table].column(part)).to_pylist() if part else [None]
-            partitions = {"" if v is None else str(v) for v in values}
-            result.add(only, table, partitions, int(inserted))
+            # Files of the new rows: every one staged, a superset when a losing duplicate
+            # sits on another day (an extra rewrite, never a missed one).
+            result.add(only, table, _staged_parts(spec, tables[table]), int(inserted))
     con.execute("DROP TABLE _winners")

@@ -214,7 +214,7 @@ def test_19_digit_ids_are_exact_in_the_warehouse_and_the_lake(
         }
     )
     assert {store for _, store, _, _ in history} == {s.app_id for s in world.stores()}
-    lake = warehouse_settings.lake_dir / "pospal" / "tickets" / "*" / "data.parquet"
+    lake = warehouse_settings.lake_dir / "pospal" / "tickets" / "*" / "*.parquet"
     in_lake = read_rows(
         warehouse_settings,
         "SELECT sn, uid::VARCHAR FROM read_parquet(?) WHERE account = 'store-1' ORDER BY sn",

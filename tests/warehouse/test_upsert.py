@@ -210,7 +210,9 @@ def test_interrupted_lake_rewrite_is_finished_on_next_open(settings: WarehouseSe
     stale.write_bytes(b"half a parquet file")
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute(
-            "INSERT INTO meta.lake_dirty VALUES ('t.parent', 'business_date', ?, 'killed')",
+            # As an older version queued it: no file columns (a whole-day file).
+            "INSERT INTO meta.lake_dirty (table_name, partition_column, partition_value, "
+            "marked_by) VALUES ('t.parent', 'business_date', ?, 'killed')",
             [str(D1)],
         )
     with Warehouse.open(settings):
