@@ -8,13 +8,14 @@ points, in load order:
 ``flattened``  a unit's batch is flattened, its transaction not begun (``Warehouse.load``)
 ``upsert``     one entity of the unit upserted, the transaction still open (``Warehouse.load``)
 ``committed``  the unit committed, its Parquet partitions not yet rewritten (``Warehouse.load``)
-``parquet``    a partition's temp file written, not yet renamed over the old one (lake)
+``parquet``    a lake file's temp file written, not yet renamed over the old one (lake)
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections import Counter
 
 KILL_AT_ENV = "POS_WAREHOUSE_CHAOS_KILL_AT"
@@ -22,6 +23,7 @@ POINTS = ("fetched", "flattened", "upsert", "committed", "parquet")
 
 # Per process on purpose: the victim is one process, and the count is what the label's n means.
 _hits: Counter[str] = Counter()
+_lock = threading.Lock()  # the lake rewrites partitions on several threads
 
 
 def kill_point(label: str) -> None:
@@ -29,9 +31,11 @@ def kill_point(label: str) -> None:
     spec = os.environ.get(KILL_AT_ENV)
     if not spec:
         return
-    _hits[label] += 1
+    with _lock:
+        _hits[label] += 1
+        hit = _hits[label]
     want, _, nth = spec.partition(":")
-    if want == label and nth.isdigit() and _hits[label] == int(nth):
+    if want == label and nth.isdigit() and hit == int(nth):
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -99,7 +99,8 @@ def replaying(
     when the block ends (:meth:`Warehouse.lake_deferred`), and DuckDB on the cores the
     workers leave (one on a 2-core machine): two DuckDB threads fighting a busy worker for
     two cores made every merge slower (measured: 21% more bills/s with one thread). The lake
-    rewrite at the end, with the workers idle, runs with DuckDB's own thread count again.
+    rewrite at the end, with the workers idle, runs with DuckDB's own thread count again
+    (and several partitions at once, see :data:`etl.warehouse.store.LAKE_THREADS`).
     Leaving the block early cancels the queued items before the pool waits for its workers.
     """
     with (

@@ -20,12 +20,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import suppress
 from glob import escape as glob_escape
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from etl.batch import EntitySpec
@@ -121,103 +124,158 @@ BATCH_ROWS = 100_000
 a busy business date of bill details is millions of rows)."""
 
 
-def _write_atomically(rows: pa.RecordBatchReader, target: Path, *, keep_empty: bool) -> int:
-    """Stream ``rows`` into ``target``; returns the rows written. The old file stays whole
-    until the new one is complete and durable. No rows and not ``keep_empty``: the old file
-    (and its folder, once empty) is removed instead."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    written = 0
-    try:
-        with pq.ParquetWriter(tmp, rows.schema, compression="zstd") as writer:
-            for batch in rows:
-                writer.write_batch(batch)
-                written += batch.num_rows
-        if written == 0 and not keep_empty:
-            target.unlink(missing_ok=True)
-            tmp.unlink()
-            if not any(target.parent.iterdir()):
-                target.parent.rmdir()
-            return 0
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        kill_point("parquet")
-        os.replace(tmp, target)
-        # The rename must be durable before meta.lake_dirty forgets the partition.
-        fsync_dir(target.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return written
+class _AtomicFile:
+    """A Parquet file written under a temp name and renamed over ``target`` once complete and
+    durable: the old file stays whole until then, and a failure leaves no temp file."""
+
+    def __init__(self, target: Path, schema: pa.Schema) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.target = target
+        self.tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(
+            self.tmp, schema, compression="zstd"
+        )
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        assert self._writer is not None
+        self._writer.write_batch(batch)
+        self.rows += batch.num_rows
+
+    def commit(self, *, sync_folder: bool = True) -> int:
+        """Replace ``target``; returns the rows written. ``sync_folder=False``: the caller
+        fsyncs the folder (once for all its files) before the marks are forgotten."""
+        assert self._writer is not None
+        self._writer.close()
+        self._writer = None
+        try:
+            with open(self.tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            kill_point("parquet")
+            os.replace(self.tmp, self.target)
+            if sync_folder:  # the rename must be durable before meta.lake_dirty forgets it
+                fsync_dir(self.target.parent)
+        finally:
+            self.tmp.unlink(missing_ok=True)
+        return self.rows
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            with suppress(OSError, pa.ArrowException):
+                self._writer.close()
+            self._writer = None
+        self.tmp.unlink(missing_ok=True)
+
+
+def _remove(target: Path) -> None:
+    """Remove a file with no rows left, and its folder once empty."""
+    target.unlink(missing_ok=True)
+    if target.parent.exists() and not any(target.parent.iterdir()):
+        target.parent.rmdir()
+
+
+def _select(
+    table: str, column: str | None, value: str, where: str = "", params: tuple[object, ...] = ()
+) -> tuple[str, list[object]]:
+    """A partition's rows, without the partition column (it lives in the folder name)."""
+    if column is None or value == "":
+        return f"SELECT * FROM {q(table)}{f' WHERE {where}' if where else ''}", list(params)
+    sql = f"SELECT * EXCLUDE ({q(column)}) FROM {q(table)} WHERE {q(column)} = ?"
+    return sql + (f" AND {where}" if where else ""), [value, *params]
 
 
 def write_partition(
-    con: duckdb.DuckDBPyConnection,
-    lake_dir: Path,
-    table: str,
-    column: str | None,
-    value: str,
-    file_column: str | None = None,
-    file_value: str | None = "",
+    con: duckdb.DuckDBPyConnection, lake_dir: Path, table: str, column: str | None, value: str
 ) -> int:
-    """Rewrite one lake file from DuckDB, streamed in batches; remove it when it has no rows
-    left. Returns the rows written.
-
-    A split table's partition is rewritten file by file, every file of it, when
-    ``file_value`` is None (a mark queued before the table was split) or when its folder still
-    holds a whole-day file from before the split. That file goes only after every new one is
-    durable, so a crash in between leaves rows twice until the mark, still queued, is synced
-    again at the next open; never missing."""
-    if file_column is None:
-        return _rewrite(con, lake_dir, table, column, value, None, "")
-    folder = partition_folder(lake_dir, table, column, value)
-    whole = folder / WHOLE_FILE
-    if file_value is not None and not whole.exists():
-        return _rewrite(con, lake_dir, table, column, value, file_column, file_value)
-    sql, params = f"SELECT DISTINCT {q(file_column)} FROM {q(table)}", []
-    if column is not None and value != "":
-        sql, params = f"{sql} WHERE {q(column)} = ?", [value]
-    values = {str(v) for (v,) in con.execute(sql, params).fetchall()}
-    prefix = f"{file_column}-"
-    values |= {  # files of values no longer in the table: rewritten empty, so removed
-        unquote(path.name[len(prefix) : -len(".parquet")])
-        for path in folder.glob(f"{glob_escape(prefix)}*.parquet")
-    }
-    written = 0
-    for v in sorted(values | ({file_value} if file_value is not None else set())):
-        written += _rewrite(con, lake_dir, table, column, value, file_column, v)
-    if whole.exists():
-        whole.unlink()
-        fsync_dir(folder)
-    return written
-
-
-def _rewrite(
-    con: duckdb.DuckDBPyConnection,
-    lake_dir: Path,
-    table: str,
-    column: str | None,
-    value: str,
-    file_column: str | None,
-    file_value: str,
-) -> int:
-    target = partition_file(lake_dir, table, column, value, file_column, file_value)
-    select, where, params = f"SELECT * FROM {q(table)}", [], []
-    if column is not None and value != "":
-        select = f"SELECT * EXCLUDE ({q(column)}) FROM {q(table)}"
-        where.append(f"{q(column)} = ?")
-        params.append(value)
-    if file_column is not None:
-        where.append(f"{q(file_column)} = ?")
-        params.append(file_value)
-    if where:
-        select += " WHERE " + " AND ".join(where)
-    reader = con.sql(f"{select} ORDER BY ALL", params=params).to_arrow_reader(BATCH_ROWS)
+    """Rewrite one partition's whole file from DuckDB, streamed in batches; remove it when the
+    partition is empty (an unpartitioned table keeps its file, empty or not). Returns rows."""
+    target = partition_file(lake_dir, table, column, value)
+    sql, params = _select(table, column, value)
+    reader = con.sql(f"{sql} ORDER BY ALL", params=params).to_arrow_reader(BATCH_ROWS)
+    file = _AtomicFile(target, reader.schema)
     try:
-        return _write_atomically(reader, target, keep_empty=column is None and file_column is None)
+        for batch in reader:
+            file.write(batch)
+        if file.rows == 0 and column is not None:
+            file.abort()
+            _remove(target)
+            return 0
+        return file.commit()
     finally:
+        file.abort()  # a no-op once committed
         # A rewrite that failed half way (disk full) must not leave the result open: DuckDB
         # refuses every further query on the connection until it is closed.
         reader.close()
+
+
+def write_files(
+    con: duckdb.DuckDBPyConnection,
+    lake_dir: Path,
+    table: str,
+    column: str | None,
+    value: str,
+    file_column: str,
+    file_values: set[str] | None,
+) -> int:
+    """Rewrite the files of ``file_values`` (None: every file) of one partition of a split
+    table, in one query sorted by ``file_column``; a file with no rows left is removed.
+    Returns the rows written.
+
+    A folder that still holds a whole-day file from before the split gets every file of the
+    day, then loses the old file: it goes only after every new one is durable, so a crash in
+    between leaves rows twice until the marks, still queued, are synced again at the next
+    open; never missing."""
+    folder = partition_folder(lake_dir, table, column, value)
+    whole = folder / WHOLE_FILE
+    if file_values is None or whole.exists():
+        sql, params = _select(table, column, value)
+        found = con.execute(f"SELECT DISTINCT {q(file_column)} FROM ({sql})", params).fetchall()
+        prefix = f"{file_column}-"
+        present = {  # files of values no longer in the table: rewritten empty, so removed
+            unquote(path.name[len(prefix) : -len(".parquet")])
+            for path in folder.glob(f"{glob_escape(prefix)}*.parquet")
+        }
+        file_values = {str(v) for (v,) in found} | present | (file_values or set())
+    sql, params = _select(
+        table, column, value, f"{q(file_column)} IN (SELECT unnest(?))", (sorted(file_values),)
+    )
+    # Sorted by the file column first, so each file's rows arrive together; within a file
+    # (one value of it) that is the order ORDER BY ALL gives, as for a whole-day file.
+    rest = [c for c in con.sql(sql, params=params).columns if c != file_column]  # not run
+    order = ", ".join(q(c) for c in (file_column, *rest))
+    reader = con.sql(f"{sql} ORDER BY {order}", params=params).to_arrow_reader(BATCH_ROWS)
+    written: dict[str, int] = {}
+    file: _AtomicFile | None = None
+    try:
+        for batch in reader:
+            runs = pc.run_end_encode(batch.column(file_column))
+            start = 0
+            for end, run_value in zip(
+                runs.run_ends.to_pylist(), runs.values.to_pylist(), strict=True
+            ):
+                name = str(run_value)
+                if file is None or name not in written:
+                    if file is not None:
+                        file.commit(sync_folder=False)
+                    target = partition_file(lake_dir, table, column, value, file_column, name)
+                    file, written[name] = _AtomicFile(target, reader.schema), 0
+                file.write(batch.slice(start, end - start))
+                written[name] += end - start
+                start = end
+        if file is not None:
+            file.commit(sync_folder=False)
+    finally:
+        if file is not None:
+            file.abort()  # a no-op once committed
+        reader.close()
+    if written:
+        fsync_dir(folder)  # every rename durable before the whole-day file goes
+    for name in sorted(file_values - written.keys()):
+        _remove(partition_file(lake_dir, table, column, value, file_column, name))
+    if whole.exists():
+        whole.unlink()
+        fsync_dir(folder)
+    return sum(written.values())
 
 
 def remove_stale_temp_files(lake_dir: Path) -> int:
@@ -229,20 +287,52 @@ def remove_stale_temp_files(lake_dir: Path) -> int:
     return len(stale)
 
 
-def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> int:
-    """Rewrite every file marked dirty; returns how many marks were synced."""
+def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 1) -> int:
+    """Rewrite every file marked dirty, one query per table and partition, ``threads``
+    partitions at a time (each on its own cursor: DuckDB streams one while Arrow compresses
+    another); returns how many partitions were rewritten. A partition's marks are cleared once
+    its files are durable; the first failure stops the rest and raises, their marks kept."""
     dirty = con.execute(
         "SELECT DISTINCT table_name, partition_column, partition_value, file_column, file_value "
         "FROM meta.lake_dirty ORDER BY ALL"
     ).fetchall()
+    partitions: dict[tuple[str, str | None, str, str | None], set[str | None]] = {}
     for table, column, value, file_column, file_value in dirty:
-        write_partition(con, lake_dir, table, column, value, file_column, file_value)
+        partitions.setdefault((table, column, value, file_column), set()).add(file_value)
+
+    def rewrite(part: tuple[str, str | None, str, str | None]) -> None:
+        table, column, value, file_column = part
+        with con.cursor() as cursor:
+            if file_column is None:
+                write_partition(cursor, lake_dir, table, column, value)
+            else:
+                values = partitions[part]
+                wanted = None if None in values else {v for v in values if v is not None}
+                write_files(cursor, lake_dir, table, column, value, file_column, wanted)
+
+    def done(part: tuple[str, str | None, str, str | None]) -> None:
+        # Every mark of the partition is synced: only this process adds marks, not meanwhile.
+        table, _, value, file_column = part
         con.execute(
             "DELETE FROM meta.lake_dirty WHERE table_name = ? AND partition_value = ? "
-            "AND file_value IS NOT DISTINCT FROM ?",
-            [table, value, file_value],
+            "AND file_column IS NOT DISTINCT FROM ?",
+            [table, value, file_column],
         )
-    return len(dirty)
+
+    if threads <= 1 or len(partitions) <= 1:
+        for part in partitions:
+            rewrite(part)
+            done(part)
+        return len(partitions)
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="lake")
+    try:
+        futures = {pool.submit(rewrite, part): part for part in partitions}
+        for future in as_completed(futures):
+            future.result()
+            done(futures[future])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return len(partitions)
 
 
 def lake_differences(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ from etl.warehouse.replica import ReadCopy, needs_publish
 from etl.warehouse.upsert import LakePart, upsert_entity
 
 log = logging.getLogger(__name__)
+
+LAKE_THREADS = min(4, os.cpu_count() or 1)
+"""Lake partitions rewritten at once: DuckDB streams one while Arrow compresses another
+(measured on 2 cores: a replay's lake rewrite in half the time with two)."""
 
 
 @dataclass
@@ -106,7 +111,7 @@ class Warehouse:
             self.read_copy.close(self.con)
 
     def sync_lake(self) -> int:
-        return sync_lake(self.con, self.lake_dir)
+        return sync_lake(self.con, self.lake_dir, threads=LAKE_THREADS)
 
     @contextmanager
     def lake_deferred(self) -> Iterator[None]:

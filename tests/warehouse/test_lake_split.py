@@ -16,7 +16,7 @@ import pytest
 
 from etl.batch import REC, EntitySpec, FlatBatch
 from etl.config import WarehouseSettings
-from etl.warehouse import LoadUnit, Warehouse
+from etl.warehouse import LoadUnit, Warehouse, lake
 from etl.warehouse.lake import lake_differences, partition_differences
 
 SPLIT = EntitySpec("t.sale", key=("id",), children=("t.sale_line",), file_column="account")
@@ -37,15 +37,15 @@ def _create(wh: Warehouse) -> None:
     )
 
 
-def batch(account: str, *sales: tuple[int, str]) -> FlatBatch:
-    """Each sale: (id, amount), on D1, with one line."""
+def batch(account: str, *sales: tuple[int, str], day: dt.date = D1) -> FlatBatch:
+    """Each sale: (id, amount), on ``day``, with one line."""
     ids = [sale_id for sale_id, _ in sales]
     recs = list(range(len(sales)))
     sale = pa.table(
         {
             "account": [account] * len(sales),
             "id": pa.array(ids, pa.int64()),
-            "business_date": pa.array([D1] * len(sales), pa.date32()),
+            "business_date": pa.array([day] * len(sales), pa.date32()),
             "amount": pa.array([Decimal(a) for _, a in sales], pa.decimal128(18, 2)),
             REC: pa.array(recs, pa.int64()),
         }
@@ -54,7 +54,7 @@ def batch(account: str, *sales: tuple[int, str]) -> FlatBatch:
         {
             "account": [account] * len(sales),
             "id": pa.array(ids, pa.int64()),
-            "business_date": pa.array([D1] * len(sales), pa.date32()),
+            "business_date": pa.array([day] * len(sales), pa.date32()),
             "note": [f"line of {i}" for i in ids],
             REC: pa.array(recs, pa.int64()),
         }
@@ -185,3 +185,37 @@ def test_a_pospal_mark_queued_before_the_split_rewrites_every_store_file(
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM meta.lake_dirty").fetchall() == [(0,)]
         assert lake_differences(con, settings.lake_dir, "pospal.tickets", "business_date") == 0
+
+
+def test_partitions_rewritten_on_threads_and_a_failure_keeps_its_marks(
+    settings: WarehouseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = [D1 + dt.timedelta(days=i) for i in range(4)]
+    with Warehouse.open(settings) as wh, wh.lake_deferred():
+        _create(wh)
+        for i, day in enumerate(days):
+            flat = batch("store-a", (10 + i, "1.00"), (20 + i, "2.00"), day=day)
+            wh.load(LoadUnit("test", "ep", f"u{i}", day), flat, [SPLIT])
+        failing = str(days[2])
+        real = lake.write_files
+
+        def write_files(cursor: duckdb.DuckDBPyConnection, *args: object) -> int:
+            if args[3] == failing:  # (lake_dir, table, column, value, ...)
+                raise OSError(28, "No space left on device")
+            return real(cursor, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(lake, "write_files", write_files)
+        with pytest.raises(OSError, match="No space left"):
+            lake.sync_lake(wh.con, wh.lake_dir, threads=2)
+        left = wh.con.execute(
+            "SELECT DISTINCT table_name, partition_value FROM meta.lake_dirty ORDER BY ALL"
+        ).fetchall()
+        assert {("t.sale", failing), ("t.sale_line", failing)} <= set(left)  # marks kept
+        monkeypatch.setattr(lake, "write_files", real)
+        assert lake.sync_lake(wh.con, wh.lake_dir, threads=2) == len(left)
+        assert wh.con.execute("SELECT count(*) FROM meta.lake_dirty").fetchall() == [(0,)]
+    assert lake_equals_duckdb(settings) == {"t.sale": 0, "t.sale_line": 0}
+    sale = settings.lake_dir / "t" / "sale"
+    assert sorted(p.parent.name for p in sale.glob("*/*.parquet")) == [
+        f"business_date={day}" for day in days
+    ]
