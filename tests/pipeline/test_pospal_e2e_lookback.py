@@ -215,6 +215,13 @@ def test_19_digit_ids_are_exact_in_the_warehouse_and_the_lake(
     )
     assert {store for _, store, _, _ in history} == {s.app_id for s in world.stores()}
     lake = warehouse_settings.lake_dir / "pospal" / "tickets" / "*" / "*.parquet"
+    # One file per account and business date: a nightly account-day rewrites its own files.
+    files = {(p.parent.name, p.name) for p in lake.parent.parent.glob("*/*.parquet")}
+    assert files == {
+        (f"business_date={d}", f"account-{name}.parquet")
+        for d in DAYS
+        for name in ("store-1", "store-2")
+    }
     in_lake = read_rows(
         warehouse_settings,
         "SELECT sn, uid::VARCHAR FROM read_parquet(?) WHERE account = 'store-1' ORDER BY sn",
