@@ -37,6 +37,8 @@ ORDER = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from etl.bench.world import BENCH_MEMORY_LIMIT  # here, not at the top: see above
+
     parser = argparse.ArgumentParser(prog="python -m etl.bench", description=__doc__)
     parser.add_argument("--bills", type=int, default=200_000, help="QianHub bills in the world")
     parser.add_argument("--tickets", type=int, default=200_000, help="Pospal tickets")
@@ -51,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile stage")
     parser.add_argument(
-        "--memory-limit", default="512MB", help="DuckDB memory_limit of the replay stages"
+        "--memory-limit",
+        default=BENCH_MEMORY_LIMIT,
+        help="DuckDB memory_limit of the replay stages",
     )
     parser.add_argument(
         "--workers",

@@ -25,7 +25,13 @@ from pathlib import Path
 import msgspec
 
 from etl.bench.rss import TreeRssSampler
-from etl.bench.world import BenchConfig, account_name, pospal_world, qianhub_world
+from etl.bench.world import (
+    BENCH_MEMORY_LIMIT,
+    BenchConfig,
+    account_name,
+    pospal_world,
+    qianhub_world,
+)
 from etl.config import WarehouseSettings
 from etl.pipeline.pospal_replay import replay_account_days
 from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_days, shop_unit
@@ -40,7 +46,10 @@ _ENCODE = msgspec.json.Encoder(decimal_format="number")  # as the simulator enco
 
 
 def settings_for(
-    home: Path, memory_limit: str = "512MB", workers: int = 0, stack_records: int = 20_000
+    home: Path,
+    memory_limit: str = BENCH_MEMORY_LIMIT,
+    workers: int = 0,
+    stack_records: int = 20_000,
 ) -> WarehouseSettings:
     """Warehouse settings of a bench home: no read copy (a file copy on a timer, not loading),
     DuckDB capped at ``memory_limit``, ``workers`` flatten processes (0: one per core),

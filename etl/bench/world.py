@@ -23,6 +23,10 @@ FIRST_DAY = dt.date(2026, 11, 1)
 MAX_BILLS_PER_SHOP_DAY = 1000  # a busy restaurant; the generator allows up to 2000
 MAX_TICKETS_PER_STORE_DAY = 2000  # a busy convenience store; the generator allows up to 5000
 MAX_SHOPS = 64  # the QianHub generator's district table allows 8 x its districts
+BENCH_MEMORY_LIMIT = "128MB"
+"""DuckDB's cap in the replay stages: measured as fast as 512MB (8,471 against 8,226 bills/s,
+200,000 bills on 2 cores) with 900 MB peak RSS instead of 1,352 MB. The merges run over staged
+Arrow and the lake rewrite streams, so DuckDB's block cache buys a replay nothing."""
 QIANHUB_SEED, POSPAL_SEED = 20261123, 20261124
 APP_ID = "bench-app"
 
@@ -42,7 +46,7 @@ class BenchConfig:
     skip_dlt: bool = False
     skip_naive: bool = False
     profile: bool = True
-    memory_limit: str = "512MB"
+    memory_limit: str = BENCH_MEMORY_LIMIT
     """DuckDB's memory_limit for the loading process of the replay stages."""
     workers: int = 0
     """Flatten worker processes of the QianHub replay stages (0: one per core)."""

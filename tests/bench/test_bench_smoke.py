@@ -158,7 +158,7 @@ def test_a_partial_run_reports_what_it_ran(tmp_path: Path) -> None:
     ), line
     text = out.read_text()
     assert "Stages run: fetch, replay_qianhub." in text
-    assert "memory_limit of the replay stages: 512MB" in text
+    assert "memory_limit of the replay stages: 128MB" in text
     with pytest.raises(SystemExit, match="unknown stage"):
         main([*args, "--stages", "fetch,replay", "--out", str(out)])
 

@@ -62,3 +62,15 @@ def test_stopping_early_cancels_what_was_not_started() -> None:
             assert next(results) == (0, 0)
         assert list(results) == []  # closed: nothing more is yielded
     assert submitted == list(range(10))  # only the first window was ever handed out
+
+
+def arrow_pool(_: int) -> str:
+    import pyarrow as pa
+
+    return pa.default_memory_pool().backend_name
+
+
+def test_workers_allocate_arrow_from_the_system_allocator() -> None:
+    with flatten_pool(1) as pool:
+        ((_, backend),) = list(in_order(pool, arrow_pool, [0], lambda n: (n,), ahead=1))
+    assert backend == "system"
