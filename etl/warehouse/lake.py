@@ -75,6 +75,16 @@ def partition_file(
     return folder / f"{file_column}-{quote(file_value, safe='')}.parquet"
 
 
+_MARK_COLUMNS = (
+    "table_name",
+    "partition_column",
+    "partition_value",
+    "marked_by",
+    "file_column",
+    "file_value",
+)
+
+
 def mark_dirty(
     con: duckdb.DuckDBPyConnection,
     marks: Mapping[tuple[str, LakePart], str],
@@ -107,16 +117,6 @@ def mark_dirty(
         )
     finally:
         con.unregister("_lake_marks")
-
-
-_MARK_COLUMNS = (
-    "table_name",
-    "partition_column",
-    "partition_value",
-    "marked_by",
-    "file_column",
-    "file_value",
-)
 
 
 BATCH_ROWS = 100_000
@@ -270,11 +270,14 @@ def write_files(
         reader.close()
     if written:
         fsync_dir(folder)  # every rename durable before the whole-day file goes
-    for name in sorted(file_values - written.keys()):
+    gone = sorted(file_values - written.keys())
+    for name in gone:
         _remove(partition_file(lake_dir, table, column, value, file_column, name))
     if whole.exists():
         whole.unlink()
-        fsync_dir(folder)
+        gone.append(WHOLE_FILE)
+    if gone and folder.exists():
+        fsync_dir(folder)  # the removals durable before the marks go
     return sum(written.values())
 
 
