@@ -29,7 +29,10 @@ class EntitySpec:
     versions of a key meet (in the batch or against the table) the one with the greatest
     ``version`` tuple wins, ties going to the incoming row. The winner replaces the parent row
     and *all* rows of ``children`` with that key. ``partition_column`` names the column the
-    Parquet lake is partitioned by (None: one unpartitioned file).
+    Parquet lake is partitioned by (None: one unpartitioned file). ``file_column``, when set,
+    splits each partition into one file per value of that column (Pospal: per account), so a
+    unit that changes one account's day rewrites that account's file only, not every store's;
+    it needs a partition column and must be NOT NULL in every table of the entity.
     """
 
     table: str
@@ -38,6 +41,10 @@ class EntitySpec:
     children: tuple[str, ...] = ()
     partition_column: str | None = "business_date"
     file_column: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.file_column is not None and self.partition_column is None:
+            raise ValueError(f"{self.table}: a file column needs a partition column")
 
     @property
     def tables(self) -> tuple[str, ...]:

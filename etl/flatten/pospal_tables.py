@@ -262,7 +262,7 @@ def _q(table: str) -> str:
 ACCOUNT_FILES = "account"
 """Dated Pospal tables keep one lake file per account in each date folder: a nightly run is one
 account-day, and rewriting every store's file of the date in each would grow with the square of
-the stores (see :mod:`etl.warehouse.lake`; sql/ddl/200_pospal_schema.sql moves older marks)."""
+the stores (see :mod:`etl.warehouse.lake`; sql/ddl/003_meta_lake_dirty.sql moves older marks)."""
 
 TICKETS_ENTITY = EntitySpec(
     _q("tickets"),

@@ -55,10 +55,11 @@ def flatten_pool(workers: int) -> ProcessPoolExecutor:
 
 def system_arrow_memory() -> None:
     """Arrow buffers from this process's system allocator (glibc malloc) rather than the
-    jemalloc pool pyarrow picks by default: a replay allocates big buffers that live for one
-    unit, and jemalloc keeps freed pages around for reuse, which shows as resident memory.
-    Measured at 1M bills on 2 cores: 951 MB peak (loader and workers) against 1,056 MB, at
-    9,541 against 8,784 bills/s. Buffers already allocated keep their own pool."""
+    pool pyarrow picks by default (mimalloc or jemalloc): a replay allocates big buffers that
+    live for one unit, and those pools keep freed pages for reuse, which shows as resident
+    memory. Measured at 1M bills on 2 cores, bench defaults: 995 MB peak (loader and workers)
+    against 1,056 MB, no slower. For the rest of the process, like any pool choice; buffers
+    already allocated keep their own pool."""
     pa.set_memory_pool(pa.system_memory_pool())
 
 

@@ -7,7 +7,7 @@ unpartitioned table. A table split by a file column (Pospal: ``account``) keeps 
 value in its date folder instead, ``business_date=YYYY-MM-DD/account-<name>.parquet``, the
 column kept in the file: a nightly run of one store's day rewrites that store's file, not the
 whole chain's day (which made a night's rewrites grow with the square of the stores). Either
-way ``<table>/*/*.parquet`` reads the whole table.
+way ``<table>/*/*.parquet`` reads a dated table whole.
 
 A load marks the files it changed in ``meta.lake_dirty`` inside its transaction;
 :func:`sync_lake` rewrites each from DuckDB (write a temp file, fsync, rename over the old one)
@@ -17,10 +17,11 @@ job, so the lake converges to DuckDB and a reader never sees half a file.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import suppress
 from glob import escape as glob_escape
 from pathlib import Path
@@ -35,6 +36,8 @@ from etl.batch import EntitySpec
 from etl.chaos.hooks import kill_point
 from etl.raw import fsync_dir
 from etl.warehouse.upsert import LakePart, q, table_columns
+
+log = logging.getLogger(__name__)
 
 WHOLE_FILE = "data.parquet"
 """The one file of a partition (or of an unpartitioned table) with no file column."""
@@ -129,7 +132,7 @@ class _AtomicFile:
     durable: the old file stays whole until then, and a failure leaves no temp file."""
 
     def __init__(self, target: Path, schema: pa.Schema) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(target.parent)
         self.target = target
         self.tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         self.rows = 0
@@ -167,11 +170,29 @@ class _AtomicFile:
         self.tmp.unlink(missing_ok=True)
 
 
+def _make_folder(folder: Path) -> None:
+    """Create ``folder`` and any missing parents, each made durable in its parent: a new date
+    folder must not vanish in a power loss after its marks are cleared."""
+    if folder.exists():
+        return
+    _make_folder(folder.parent)
+    with suppress(FileExistsError):  # another lake thread made it meanwhile
+        folder.mkdir()
+    fsync_dir(folder.parent)
+
+
 def _remove(target: Path) -> None:
-    """Remove a file with no rows left, and its folder once empty."""
-    target.unlink(missing_ok=True)
-    if target.parent.exists() and not any(target.parent.iterdir()):
-        target.parent.rmdir()
+    """Remove a file with no rows left, and its folder once empty, durably: a stale file must
+    not come back after its marks are cleared."""
+    if not target.exists():
+        return
+    target.unlink()
+    folder = target.parent  # only this partition's rewrite touches its folder
+    if any(folder.iterdir()):
+        fsync_dir(folder)
+    else:
+        folder.rmdir()
+        fsync_dir(folder.parent)
 
 
 def _select(
@@ -235,6 +256,8 @@ def write_files(
             unquote(path.name[len(prefix) : -len(".parquet")])
             for path in folder.glob(f"{glob_escape(prefix)}*.parquet")
         }
+        if any(v is None for (v,) in found):  # a file column is NOT NULL by contract
+            raise ValueError(f"{table}: NULL {file_column} on {value}: no lake file to hold it")
         file_values = {str(v) for (v,) in found} | present | (file_values or set())
     sql, params = _select(
         table, column, value, f"{q(file_column)} IN (SELECT unnest(?))", (sorted(file_values),)
@@ -270,14 +293,9 @@ def write_files(
         reader.close()
     if written:
         fsync_dir(folder)  # every rename durable before the whole-day file goes
-    gone = sorted(file_values - written.keys())
-    for name in gone:
+    for name in sorted(file_values - written.keys()):
         _remove(partition_file(lake_dir, table, column, value, file_column, name))
-    if whole.exists():
-        whole.unlink()
-        gone.append(WHOLE_FILE)
-    if gone and folder.exists():
-        fsync_dir(folder)  # the removals durable before the marks go
+    _remove(whole)
     return sum(written.values())
 
 
@@ -294,32 +312,35 @@ def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 
     """Rewrite every file marked dirty, one query per table and partition, ``threads``
     partitions at a time (each on its own cursor: DuckDB streams one while Arrow compresses
     another); returns how many partitions were rewritten. A partition's marks are cleared once
-    its files are durable; the first failure stops the rest and raises, their marks kept."""
+    its files are durable; the first failure stops the rest and raises (any other failure is
+    logged), their marks kept."""
     dirty = con.execute(
         "SELECT DISTINCT table_name, partition_column, partition_value, file_column, file_value "
         "FROM meta.lake_dirty ORDER BY ALL"
     ).fetchall()
-    partitions: dict[tuple[str, str | None, str, str | None], set[str | None]] = {}
+    # Per partition: its file column (a mark without one, queued before the table was split,
+    # makes it "every file") and the file values marked (None: every file).
+    partitions: dict[tuple[str, str | None, str], tuple[str | None, set[str | None]]] = {}
     for table, column, value, file_column, file_value in dirty:
-        partitions.setdefault((table, column, value, file_column), set()).add(file_value)
+        split, values = partitions.get((table, column, value), (None, set()))
+        values.add(file_value if file_column is not None else None)
+        partitions[table, column, value] = (split or file_column, values)
 
-    def rewrite(part: tuple[str, str | None, str, str | None]) -> None:
-        table, column, value, file_column = part
-        with con.cursor() as cursor:
+    def rewrite(part: tuple[str, str | None, str]) -> None:
+        table, column, value = part
+        file_column, values = partitions[part]
+        with con.cursor() as cursor:  # in the thread, as DuckDB's Python API documents
             if file_column is None:
                 write_partition(cursor, lake_dir, table, column, value)
             else:
-                values = partitions[part]
                 wanted = None if None in values else {v for v in values if v is not None}
                 write_files(cursor, lake_dir, table, column, value, file_column, wanted)
 
-    def done(part: tuple[str, str | None, str, str | None]) -> None:
+    def done(part: tuple[str, str | None, str]) -> None:
         # Every mark of the partition is synced: only this process adds marks, not meanwhile.
-        table, _, value, file_column = part
         con.execute(
-            "DELETE FROM meta.lake_dirty WHERE table_name = ? AND partition_value = ? "
-            "AND file_column IS NOT DISTINCT FROM ?",
-            [table, value, file_column],
+            "DELETE FROM meta.lake_dirty WHERE table_name = ? AND partition_value = ?",
+            [part[0], part[2]],
         )
 
     if threads <= 1 or len(partitions) <= 1:
@@ -328,13 +349,20 @@ def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 
             done(part)
         return len(partitions)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="lake")
+    futures: dict[Future[None], tuple[str, str | None, str]] = {}
+    raised: Future[None] | None = None
     try:
         futures = {pool.submit(rewrite, part): part for part in partitions}
         for future in as_completed(futures):
+            raised = future
             future.result()
+            raised = None
             done(futures[future])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        for future, (table, _, value) in futures.items():
+            if future is not raised and not future.cancelled() and future.exception():
+                log.error("lake rewrite of %s %s failed too: %s", table, value, future.exception())
     return len(partitions)
 
 
@@ -351,7 +379,7 @@ def lake_differences(
     cols = ", ".join(q(c) for c in table_columns(con, table))
     hive = "true" if column else "false"
     lake = f"SELECT {cols} FROM read_parquet(?, hive_partitioning = {hive})"
-    return _both_ways(con, f"SELECT {cols} FROM {q(table)}", [], lake, folder / files)
+    return _both_ways(con, f"SELECT {cols} FROM {q(table)}", [], lake, [str(folder / files)])
 
 
 def partition_differences(
@@ -371,20 +399,18 @@ def partition_differences(
     ours, params = f"SELECT {cols} FROM {q(table)} WHERE {q(column)} = ?", [value]
     lake = f"SELECT {cols} FROM read_parquet(?)"
     if file_column is None or file_value is None:
-        files = folder / "*.parquet"
-        found = any(folder.glob(files.name))
-        return _both_ways(con, ours, params, lake, files) if found else _count(con, ours, params)
+        if not any(folder.glob("*.parquet")):
+            return _count(con, ours, params)
+        return _both_ways(con, ours, params, lake, [str(folder / "*.parquet")])
     ours += f" AND {q(file_column)} = ?"
     params.append(file_value)
-    if (folder / WHOLE_FILE).exists():  # not split yet: the whole day's file holds its rows
-        lake += f" WHERE {q(file_column)} = ?"
-        return _both_ways(con, ours, params, lake, folder / WHOLE_FILE, [file_value])
+    # Its own file, and a whole-day file not split yet (both, for a split cut short).
     target = partition_file(lake_dir, table, column, value, file_column, file_value)
-    return (
-        _both_ways(con, ours, params, lake, target)
-        if target.exists()
-        else _count(con, ours, params)
-    )
+    files = [str(f) for f in (folder / WHOLE_FILE, target) if f.exists()]
+    if not files:
+        return _count(con, ours, params)
+    lake += f" WHERE {q(file_column)} = ?"
+    return _both_ways(con, ours, params, lake, files, [file_value])
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[str]) -> int:
@@ -396,12 +422,12 @@ def _both_ways(
     ours: str,
     params: list[str],
     lake: str,
-    files: Path,
+    files: list[str],
     lake_params: list[str] | None = None,
 ) -> int:
     """Rows of ``ours`` missing from ``lake`` (read from ``files``) plus rows of ``lake``
     missing from ``ours``, as multisets."""
-    theirs = [str(files), *(lake_params or [])]
+    theirs = [files, *(lake_params or [])]
     ((count,),) = con.execute(
         f"SELECT (SELECT count(*) FROM ({ours} EXCEPT ALL {lake})) + "
         f"(SELECT count(*) FROM ({lake} EXCEPT ALL {ours}))",

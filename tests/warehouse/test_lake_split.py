@@ -219,3 +219,42 @@ def test_partitions_rewritten_on_threads_and_a_failure_keeps_its_marks(
     assert sorted(p.parent.name for p in sale.glob("*/*.parquet")) == [
         f"business_date={day}" for day in days
     ]
+
+
+def test_accounts_spanning_batches_land_in_their_own_files(
+    settings: WarehouseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lake, "BATCH_ROWS", 2)  # runs of an account cross batch boundaries
+    with Warehouse.open(settings) as wh, wh.lake_deferred():
+        _create(wh)
+        wh.load(
+            LoadUnit("test", "ep", "a", D1),
+            batch("store-a", *[(i, "1.00") for i in (1, 2, 3)]),
+            [SPLIT],
+        )
+        wh.load(LoadUnit("test", "ep", "b", D1), batch("store-b", (4, "4.00")), [SPLIT])
+        wh.load(
+            LoadUnit("test", "ep", "c", D1),
+            batch("store-c", *[(i, "2.00") for i in (5, 6, 7, 8)]),
+            [SPLIT],
+        )
+    assert files(settings) == [f"account-store-{x}.parquet" for x in "abc"]
+    assert [ids_in(folder(settings) / f"account-store-{x}.parquet") for x in "abc"] == [
+        [1, 2, 3],
+        [4],
+        [5, 6, 7, 8],
+    ]
+    assert lake_equals_duckdb(settings) == {"t.sale": 0, "t.sale_line": 0}
+
+
+def test_the_check_sees_rows_doubled_by_a_split_cut_short(settings: WarehouseSettings) -> None:
+    load(settings, batch("store-a", (1, "10.00")), WHOLE)
+    whole = folder(settings) / "data.parquet"
+    kept = whole.read_bytes()
+    load(settings, batch("store-a", (1, "10.00")))  # split: account file written, whole removed
+    whole.write_bytes(kept)  # as if killed between the new file's rename and the old's removal
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        doubled = partition_differences(
+            con, settings.lake_dir, "t.sale", "business_date", str(D1), "account", "store-a"
+        )
+    assert doubled == 1
