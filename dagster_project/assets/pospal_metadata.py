@@ -26,7 +26,7 @@ from etl.quality.checks import duplicate_keys, orphans
 from etl.quality.pospal import UNDATED_KEYS, UNIQUE_KEYS, voids_returns_problems
 from etl.warehouse import Warehouse
 from etl.warehouse.connection import scalar
-from etl.warehouse.lake import partition_differences
+from etl.warehouse.lake_check import partition_differences
 from etl.warehouse.upsert import q
 
 

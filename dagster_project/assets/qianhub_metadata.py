@@ -25,7 +25,7 @@ from etl.quality.qianhub import UNIQUE_KEYS, dayend_totals
 from etl.sql_files import read_sql
 from etl.warehouse import Warehouse
 from etl.warehouse.connection import scalar
-from etl.warehouse.lake import partition_differences
+from etl.warehouse.lake_check import partition_differences
 from etl.warehouse.upsert import q
 
 

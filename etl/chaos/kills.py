@@ -33,7 +33,7 @@ from etl.chaos.compare import ENTITIES, compare
 from etl.chaos.units import GROUPS, UnitKey, UnitState, half_units, unit_states
 from etl.simulator import DemoKeys, PospalSimulator, QianhubSimulator
 from etl.warehouse import Warehouse
-from etl.warehouse.lake import lake_differences
+from etl.warehouse.lake_check import lake_differences
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from etl.flatten.pospal import POSPAL_ENTITIES
 from etl.pipeline import pospal as pipeline
 from etl.simulator import PospalWorld
 from etl.warehouse import TableFingerprint
-from etl.warehouse.lake import lake_differences
+from etl.warehouse.lake_check import lake_differences
 from tests.pipeline.conftest import (
     DAYS,
     TICKET_PAGE,

@@ -31,7 +31,7 @@ from etl.pipeline import pospal_replay
 from etl.pipeline.pospal_replay import replay_account_days
 from etl.raw import RawStore
 from etl.warehouse import Warehouse
-from etl.warehouse.lake import lake_differences
+from etl.warehouse.lake_check import lake_differences
 from tests.pipeline.conftest import (
     DAYS,
     StartPospal,

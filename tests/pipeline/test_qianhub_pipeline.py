@@ -17,7 +17,7 @@ from etl.quality.qianhub import dayend_totals
 from etl.raw import RawStore
 from etl.simulator import DemoKeys, QianhubWorld
 from etl.warehouse import Warehouse, fingerprints
-from etl.warehouse.lake import lake_differences
+from etl.warehouse.lake_check import lake_differences
 from tests.conftest import StartQianhub, qianhub_settings_for
 
 DAY = dt.date(2026, 11, 3)

@@ -14,7 +14,7 @@ from etl.config import WarehouseSettings
 from etl.flatten.qianhub import BATCH_ENTITIES, flatten_batch_bodies
 from etl.simulator import QianhubWorld
 from etl.warehouse import LoadUnit, Warehouse
-from etl.warehouse.lake import lake_differences, partition_differences
+from etl.warehouse.lake_check import lake_differences, partition_differences
 
 DAY = dt.date(2026, 11, 5)
 ENCODE = msgspec.json.Encoder(decimal_format="number").encode

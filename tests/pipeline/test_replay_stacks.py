@@ -18,7 +18,7 @@ from etl.chaos.hooks import KILL_AT_ENV
 from etl.config import WarehouseSettings
 from etl.flatten.qianhub import BATCH_ENTITIES
 from etl.simulator import DemoKeys, QianhubWorld
-from etl.warehouse.lake import lake_differences
+from etl.warehouse.lake_check import lake_differences
 from tests.conftest import StartQianhub, qianhub_settings_for
 from tests.pipeline.test_qianhub_pipeline import DAY, load_days, snapshot
 

@@ -17,7 +17,7 @@ import pytest
 from etl.batch import REC, EntitySpec, FlatBatch
 from etl.config import WarehouseSettings
 from etl.warehouse import LoadUnit, Warehouse, lake
-from etl.warehouse.lake import lake_differences, partition_differences
+from etl.warehouse.lake_check import lake_differences, partition_differences
 
 SPLIT = EntitySpec("t.sale", key=("id",), children=("t.sale_line",), file_column="account")
 WHOLE = EntitySpec("t.sale", key=("id",), children=("t.sale_line",))

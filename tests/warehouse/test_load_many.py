@@ -16,7 +16,7 @@ from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.pipeline.qianhub import _load_stack
 from etl.warehouse import LoadUnit, Warehouse
-from etl.warehouse.lake import lake_differences
+from etl.warehouse.lake_check import lake_differences
 from tests.warehouse.test_upsert import BIG, D1, D2, SPEC, _create, batch
 
 DATES = (D1, D2, D2 + dt.timedelta(days=1))
