@@ -31,9 +31,12 @@ from etl.warehouse.upsert import LakePart, upsert_entity
 
 log = logging.getLogger(__name__)
 
-LAKE_THREADS = min(4, len(os.sched_getaffinity(0)))
-"""Lake partitions rewritten at once: DuckDB streams one while Arrow compresses another
-(measured on 2 cores: a replay's lake rewrite in half the time with two)."""
+LAKE_THREADS = min(
+    4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
+"""Lake partitions rewritten at once, one per core this process may use (at most four): DuckDB
+streams one while Arrow compresses another (measured on 2 cores: a replay's lake rewrite in
+half the time with two)."""
 
 
 @dataclass
