@@ -312,7 +312,9 @@ def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 
     """Rewrite every file marked dirty, one query per table and partition, ``threads``
     partitions at a time (each on its own cursor: DuckDB streams one while Arrow compresses
     another); returns how many partitions were rewritten. A partition's marks are cleared once
-    its files are durable; the first failure stops the rest and raises (any other failure is
+    its files are durable. A partition that ran out of DuckDB memory beside the others is
+    rewritten again alone at the end (sorting a busy date can need most of a small
+    ``memory_limit``); any other failure stops the rest and raises (further failures are
     logged), their marks kept."""
     dirty = con.execute(
         "SELECT DISTINCT table_name, partition_column, partition_value, file_column, file_value "
@@ -351,9 +353,13 @@ def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 
     pool = ThreadPoolExecutor(threads, thread_name_prefix="lake")
     futures: dict[Future[None], tuple[str, str | None, str]] = {}
     raised: Future[None] | None = None
+    alone: list[tuple[str, str | None, str]] = []
     try:
         futures = {pool.submit(rewrite, part): part for part in partitions}
         for future in as_completed(futures):
+            if isinstance(future.exception(), duckdb.OutOfMemoryException):
+                alone.append(futures[future])  # sorts beside another outgrew memory_limit
+                continue
             raised = future
             future.result()
             raised = None
@@ -362,5 +368,16 @@ def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 
         pool.shutdown(wait=True, cancel_futures=True)
         for future, (table, _, value) in futures.items():
             if future is not raised and not future.cancelled() and future.exception():
-                log.error("lake rewrite of %s %s failed too: %s", table, value, future.exception())
+                again = futures[future] in alone
+                log.log(
+                    logging.INFO if again else logging.ERROR,
+                    "lake rewrite of %s %s failed%s: %s",
+                    table,
+                    value,
+                    ", rewriting it alone" if again else "",
+                    future.exception(),
+                )
+    for part in sorted(alone, key=str):  # again, one at a time: DuckDB's whole memory each
+        rewrite(part)
+        done(part)
     return len(partitions)

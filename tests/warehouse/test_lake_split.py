@@ -258,3 +258,32 @@ def test_the_check_sees_rows_doubled_by_a_split_cut_short(settings: WarehouseSet
             con, settings.lake_dir, "t.sale", "business_date", str(D1), "account", "store-a"
         )
     assert doubled == 1
+
+
+def test_a_partition_out_of_memory_beside_others_is_rewritten_alone(
+    settings: WarehouseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = [D1 + dt.timedelta(days=i) for i in range(3)]
+    with Warehouse.open(settings) as wh, wh.lake_deferred():
+        _create(wh)
+        for i, day in enumerate(days):
+            flat = batch("store-a", (10 + i, "1.00"), day=day)
+            wh.load(LoadUnit("test", "ep", f"u{i}", day), flat, [SPLIT])
+        real, tries = lake.write_files, []
+
+        def write_files(cursor: duckdb.DuckDBPyConnection, *args: object) -> int:
+            tries.append((args[1], args[3]))
+            if args[3] == str(days[1]) and tries.count((args[1], args[3])) == 1:
+                raise duckdb.OutOfMemoryException("failed to allocate data of size 16.0 KiB")
+            return real(cursor, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(lake, "write_files", write_files)
+        assert lake.sync_lake(wh.con, wh.lake_dir, threads=2) == len(days) * len(TABLES)
+        assert wh.con.execute("SELECT count(*) FROM meta.lake_dirty").fetchall() == [(0,)]
+    assert sorted(t for t in tries if t[1] == str(days[1])) == [
+        ("t.sale", str(days[1])),
+        ("t.sale", str(days[1])),
+        ("t.sale_line", str(days[1])),
+        ("t.sale_line", str(days[1])),
+    ]
+    assert lake_equals_duckdb(settings) == {"t.sale": 0, "t.sale_line": 0}
