@@ -308,6 +308,14 @@ def remove_stale_temp_files(lake_dir: Path) -> int:
     return len(stale)
 
 
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """DuckDB's out-of-memory error: raised as itself, or mid-stream through Arrow's batch
+    reader as an OSError carrying DuckDB's message."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return True
+    return isinstance(exc, OSError) and "Out of Memory Error" in str(exc)
+
+
 def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 1) -> int:
     """Rewrite every file marked dirty, one query per table and partition, ``threads``
     partitions at a time (each on its own cursor: DuckDB streams one while Arrow compresses
@@ -357,7 +365,7 @@ def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 
     try:
         futures = {pool.submit(rewrite, part): part for part in partitions}
         for future in as_completed(futures):
-            if isinstance(future.exception(), duckdb.OutOfMemoryException):
+            if _out_of_memory(future.exception()):
                 alone.append(futures[future])  # sorts beside another outgrew memory_limit
                 continue
             raised = future

@@ -274,7 +274,7 @@ def test_a_partition_out_of_memory_beside_others_is_rewritten_alone(
         def write_files(cursor: duckdb.DuckDBPyConnection, *args: object) -> int:
             tries.append((args[1], args[3]))
             if args[3] == str(days[1]) and tries.count((args[1], args[3])) == 1:
-                raise duckdb.OutOfMemoryException("failed to allocate data of size 16.0 KiB")
+                raise OSError("Out of Memory Error: failed to pin block of size 256.0 KiB")
             return real(cursor, *args)  # type: ignore[arg-type]
 
         monkeypatch.setattr(lake, "write_files", write_files)
