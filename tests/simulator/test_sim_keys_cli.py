@@ -15,6 +15,7 @@ import pytest
 
 from etl.qianhub.auth import QianhubSigner, verify
 from etl.simulator import ensure_demo_keypair
+from tests.simulator.ctrl_c import ctrl_c_works
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,7 +50,13 @@ def test_cli_serves_and_prints_the_loader_settings(tmp_path: Path) -> None:
     env = {**os.environ, "POS_WAREHOUSE_HOME": str(tmp_path)}
     command = [sys.executable, "-m", "etl.simulator", "qianhub", "--port", "0", "--shops", "2"]
     process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_works,
     )
     try:
         assert process.stdout is not None

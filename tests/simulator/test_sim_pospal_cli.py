@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.simulator.ctrl_c import ctrl_c_works
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -24,6 +26,7 @@ def test_cli_serves_and_prints_env_lines_and_accounts_toml() -> None:
         command,
         cwd=REPO,
         env=dict(os.environ),
+        preexec_fn=ctrl_c_works,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
