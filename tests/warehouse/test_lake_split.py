@@ -73,6 +73,14 @@ def load(settings: WarehouseSettings, flat: FlatBatch, spec: EntitySpec = SPLIT)
         wh.load(LoadUnit("test", "ep", "u", D1), flat, [spec])
 
 
+def load_days(wh: Warehouse, days: list[dt.date]) -> None:
+    """Two sales of store-a on each of ``days``, a unit per day (lake marks left to sync)."""
+    _create(wh)
+    for i, day in enumerate(days):
+        flat = batch("store-a", (10 + i, "1.00"), (20 + i, "2.00"), day=day)
+        wh.load(LoadUnit("test", "ep", f"u{i}", day), flat, [SPLIT])
+
+
 def folder(settings: WarehouseSettings, table: str = "sale") -> Path:
     return settings.lake_dir / "t" / table / f"business_date={D1}"
 
@@ -192,10 +200,7 @@ def test_partitions_rewritten_on_threads_and_a_failure_keeps_its_marks(
 ) -> None:
     days = [D1 + dt.timedelta(days=i) for i in range(4)]
     with Warehouse.open(settings) as wh, wh.lake_deferred():
-        _create(wh)
-        for i, day in enumerate(days):
-            flat = batch("store-a", (10 + i, "1.00"), (20 + i, "2.00"), day=day)
-            wh.load(LoadUnit("test", "ep", f"u{i}", day), flat, [SPLIT])
+        load_days(wh, days)
         failing = str(days[2])
         real = lake.write_files
 
@@ -265,10 +270,7 @@ def test_a_partition_out_of_memory_beside_others_is_rewritten_alone(
 ) -> None:
     days = [D1 + dt.timedelta(days=i) for i in range(3)]
     with Warehouse.open(settings) as wh, wh.lake_deferred():
-        _create(wh)
-        for i, day in enumerate(days):
-            flat = batch("store-a", (10 + i, "1.00"), day=day)
-            wh.load(LoadUnit("test", "ep", f"u{i}", day), flat, [SPLIT])
+        load_days(wh, days)
         real, tries = lake.write_files, []
 
         def write_files(cursor: duckdb.DuckDBPyConnection, *args: object) -> int:
