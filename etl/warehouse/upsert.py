@@ -91,17 +91,15 @@ def _by_load(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, LakePa
 
 
 def _staged_parts(spec: EntitySpec, rows: pa.Table) -> set[LakePart]:
-    """The lake files of staged rows, from Arrow (no query)."""
-    columns = [c for c in (spec.partition_column, spec.file_column) if c is not None]
-    if not columns:
-        return {("", "")}
-    found = rows.group_by(columns).aggregate([])
-    values = [found.column(c).to_pylist() for c in columns]
+    """The lake files of staged rows, from Arrow (no query). A file column comes with a
+    partition column (:class:`~etl.batch.EntitySpec` checks it)."""
     if spec.partition_column is None:
-        values.insert(0, [None] * found.num_rows)
-    if spec.file_column is None:
-        values.append([None] * found.num_rows)
-    return {(_text(value), _text(file)) for value, file in zip(*values, strict=True)}
+        return {("", "")}
+    columns = [spec.partition_column, *([spec.file_column] if spec.file_column else [])]
+    found = rows.group_by(columns).aggregate([])
+    values = found.column(spec.partition_column).to_pylist()
+    files = found.column(spec.file_column).to_pylist() if spec.file_column else [None] * len(values)
+    return {(_text(value), _text(file)) for value, file in zip(values, files, strict=True)}
 
 
 def upsert_entity(
