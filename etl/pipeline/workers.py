@@ -116,15 +116,17 @@ def replaying(
     (:func:`in_order`, at least one item per worker ahead), the Parquet lake rewritten once
     when the block ends (:meth:`Warehouse.lake_deferred`), and DuckDB on the cores the
     workers leave (one on a 2-core machine): two DuckDB threads fighting a busy worker for
-    two cores made every merge slower (measured: 21% more bills/s with one thread). The lake
-    rewrite at the end, with the workers idle, runs with DuckDB's own thread count again
-    (and several partitions at once, see :data:`etl.warehouse.store.LAKE_THREADS`).
+    two cores made every merge slower (measured: 21% more bills/s with one thread).
+    The lake rewrite at the end comes after the workers have ended, so their memory is
+    free again by then, and runs with DuckDB's own thread count again (and several
+    partitions at once, see :data:`etl.warehouse.store.LAKE_THREADS`).
     Leaving the block early cancels the queued items before the pool waits for its workers.
     """
     system_arrow_memory()  # the loading process's stacks and lake batches too
+    # Contexts exit in reverse: the pool ends (its workers with it) before the lake rewrite.
     with (
-        flatten_pool(workers) as pool,
         warehouse.lake_deferred(),
+        flatten_pool(workers) as pool,
         warehouse.threads(max(1, (os.cpu_count() or 2) - workers)),
         closing(in_order(pool, work, items, args, max(ahead, workers), name)) as results,
     ):
