@@ -95,6 +95,14 @@ def _replay_rss_cell(q: dict[str, Any]) -> str:
     return f"{marks} MB"
 
 
+def _spread(figures: dict[str, Any]) -> str:
+    """`` (median of 3: 7,100-7,900)`` for a stage run several times, else nothing."""
+    rates = figures.get("run_rates") or []
+    if len(rates) < 2:
+        return ""
+    return f" (median of {len(rates)}: {min(rates):,.0f}-{max(rates):,.0f})"
+
+
 def bench_line(results: dict[str, Any]) -> str:
     s = summary(results)
     rate, rss = s["replay_bills_per_s"], s["peak_rss_mb"]
@@ -114,7 +122,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             (
                 "replay QianHub (raw -> flatten -> DuckDB + Parquet)",
                 f"{q['bills']:,} bills",
-                f"{q['bills_per_s']:,.0f} bills/s",
+                f"{q['bills_per_s']:,.0f} bills/s{_spread(q)}",
                 f"{q['rows_per_s']:,.0f}",
                 _replay_rss_cell(q),
             )
@@ -152,7 +160,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             (
                 f"{label}: {lim['parser']} parse + DuckDB bulk insert",
                 f"{lim['units']:,} {unit}",
-                f"{lim['units_per_s']:,.0f} {unit}/s",
+                f"{lim['units_per_s']:,.0f} {unit}/s{_spread(lim)}",
                 f"{lim['rows_per_s']:,.0f}",
                 f"{lim['peak_rss_mb']:,.0f} MB",
             )
@@ -233,6 +241,14 @@ def _stage_notes(results: dict[str, Any], s: dict[str, Any], sizes: dict[str, An
         "sampled every 50 ms from /proc (the `bench:` line's figure), followed in brackets by "
         "the per-process high-water marks (loader + workers x the largest worker's)."
     ]
+    runs = sizes.get("runs", 1)
+    if runs > 1:
+        notes.append(
+            f"- **runs**: the QianHub replay and its raw limit ran {runs} times each, every "
+            "run in a new process (the replay into a new warehouse); their rates are the "
+            "median run's, with the slowest and fastest run beside them, and the ratios of the "
+            "`bench:` line come from the medians. Peak memory is the highest of any run."
+        )
     if s.get("reupsert_ratio"):
         notes.append(
             "- **re-upsert**: the first day landed again with one bill in ten re-checked-out "

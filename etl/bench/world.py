@@ -52,6 +52,9 @@ class BenchConfig:
     """Flatten worker processes of the QianHub replay stages (0: one per core)."""
     stack_records: int = 20_000
     """Records of shop-days the QianHub replay stages merge in one transaction."""
+    runs: int = 3
+    """Runs of the QianHub replay and of its raw limit (the ``bench:`` line's figures are their
+    medians; see :data:`etl.bench.stages.REPEATED`)."""
 
     @property
     def root(self) -> Path:

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 from pydantic import SecretStr
 
+from etl.bench import stages
 from etl.bench.__main__ import main
 from etl.bench.replay import settings_for
 from etl.bench.world import (
@@ -39,7 +40,7 @@ from etl.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow  # a whole (tiny) bench run against the simulators: ~10 s
 
-ARGS = ["--bills", "300", "--tickets", "120", "--days", "1", "--in-process"]
+ARGS = ["--bills", "300", "--tickets", "120", "--days", "1", "--in-process", "--runs", "2"]
 LINE = re.compile(
     r"^bench: replay_bills_per_s=(?P<replay>\d+) vs_dlt=(?P<dlt>[\d.]+x|skipped) "
     r"vs_naive=(?P<naive>[\d.]+x|skipped) vs_limit=(?P<limit>[\d.]+)x "
@@ -92,6 +93,41 @@ def test_writes_the_report(bench_run: tuple[BenchConfig, str, Path]) -> None:
     assert text.count("   ncalls") == 2
     # One bill in ten re-checked-out for the re-upsert stage (the tiny world has one day).
     assert f"{config.total_bills() // 10} bills re-checked-out" in stdout
+
+
+def test_headline_stages_report_their_median_run(
+    bench_run: tuple[BenchConfig, str, Path],
+) -> None:
+    """``--runs 2``: the replay and the raw limit each ran twice; the rate shown is the median
+    (the lower of two), beside the slowest and fastest run."""
+    _, stdout, _ = bench_run
+    for stage, unit in (("replay QianHub", "bills"), ("raw limit QianHub", "bills")):
+        (line,) = [row for row in stdout.splitlines() if row.startswith(stage)]
+        match = re.search(rf"([\d,]+) {unit}/s \(median of 2: ([\d,]+)-([\d,]+)\)", line)
+        assert match, line
+        rate, low, high = (int(g.replace(",", "")) for g in match.groups())
+        assert rate == low <= high
+
+
+def test_repeated_stage_takes_the_median_run_and_the_worst_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs = iter(
+        [
+            {"bills_per_s": 900.0, "peak_rss_mb": 500.0, "tree_peak_rss_mb": 800.0, "n": 1},
+            {"bills_per_s": 700.0, "peak_rss_mb": 650.0, "tree_peak_rss_mb": 700.0, "n": 2},
+            {"bills_per_s": 800.0, "peak_rss_mb": 520.0, "tree_peak_rss_mb": 750.0, "n": 3},
+        ]
+    )
+    monkeypatch.setattr(stages, "run_stage", lambda name, config, in_process: dict(next(runs)))
+    config = BenchConfig(workdir="unused", runs=3)
+    figures = stages.run_stage_repeated("replay_qianhub", config, in_process=True)
+    assert figures["n"] == 3 and figures["bills_per_s"] == 800.0  # the median run's figures
+    assert figures["run_rates"] == [900.0, 700.0, 800.0]
+    assert figures["peak_rss_mb"] == 650.0 and figures["tree_peak_rss_mb"] == 800.0
+    single = {"tickets_per_s": 5.0, "peak_rss_mb": 1.0}
+    monkeypatch.setattr(stages, "run_stage", lambda name, config, in_process: dict(single))
+    assert stages.run_stage_repeated("replay_pospal", config, in_process=True) == single
 
 
 def test_replay_equals_a_direct_load(
