@@ -4,12 +4,15 @@ when the caller stops early."""
 
 from __future__ import annotations
 
-from contextlib import closing
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from typing import Any
 
 import pytest
 
 from etl.errors import LoadError
-from etl.pipeline.workers import flatten_pool, in_order
+from etl.pipeline.workers import flatten_pool, in_order, replaying
 
 
 def square(n: int) -> int:
@@ -74,3 +77,37 @@ def test_workers_allocate_arrow_from_the_system_allocator() -> None:
     with flatten_pool(1) as pool:
         ((_, backend),) = list(in_order(pool, arrow_pool, [0], lambda n: (n,), ahead=1))
     assert backend == "system"
+
+
+class _Warehouse:
+    """What :func:`replaying` asks of a warehouse, noting which workers live at the lake
+    rewrite."""
+
+    def __init__(self) -> None:
+        self.alive_at_rewrite: list[Any] | None = None
+
+    @contextmanager
+    def lake_deferred(self) -> Iterator[None]:
+        yield
+        self.alive_at_rewrite = multiprocessing.active_children()
+
+    @contextmanager
+    def threads(self, threads: int) -> Iterator[None]:
+        yield
+
+
+def test_the_workers_are_gone_before_the_lake_rewrite() -> None:
+    """Their memory is free by then: the rewrite sorts whole business dates."""
+    warehouse = _Warehouse()
+    with replaying(
+        warehouse,  # type: ignore[arg-type]
+        square,
+        [1, 2, 4],
+        lambda n: (n,),
+        workers=2,
+        ahead=2,
+        name=str,
+    ) as results:
+        assert [result for _, result in results] == [1, 4, 16]
+        assert len(multiprocessing.active_children()) == 2  # the pool, while loading
+    assert warehouse.alive_at_rewrite == []
