@@ -95,6 +95,23 @@ def _replay_rss_cell(q: dict[str, Any]) -> str:
     return f"{marks} MB"
 
 
+def _limit_context(results: dict[str, Any]) -> list[str]:
+    """The raw limit beside the bills/s target: the floor of this machine, with its parse on one
+    core as measured, and derived with the parse spread over every core."""
+    lim = results.get("limit_qianhub")
+    if not lim:
+        return []
+    cores = os.cpu_count() or 1
+    spread = lim["units"] / (lim["parse_s"] / cores + lim["insert_s"])
+    return [
+        "",
+        f"For scale: the raw limit of this machine (below) is {lim['units_per_s']:,.0f} "
+        "bills/s, parse and bulk insert alone, no validation, no upsert, no Parquet; with its "
+        f"parse spread evenly over all {cores} cores (derived, not measured) it would be "
+        f"{spread:,.0f} bills/s.",
+    ]
+
+
 def _spread(figures: dict[str, Any]) -> str:
     """`` (median of 3: 7,100-7,900)`` for a stage run several times, else nothing."""
     rates = figures.get("run_rates") or []
@@ -329,6 +346,7 @@ def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> st
         f"The peak RSS target is for 1M bills; this run replayed {sizes['bills']:,} "
         '(`make bench BENCH_ARGS="--bills 1000000"` for that; the default 200,000 bills and '
         "200,000 tickets take about ten minutes on a 2-core machine).",
+        *_limit_context(results),
         "",
         "## Figures",
         "",

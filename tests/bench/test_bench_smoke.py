@@ -87,6 +87,7 @@ def test_writes_the_report(bench_run: tuple[BenchConfig, str, Path]) -> None:
     assert text.startswith("# Performance")
     assert stdout.strip().splitlines()[-1] in text
     assert "## Machine and versions" in text and "duckdb:" in text
+    assert re.search(r"raw limit of this machine \(below\) is [\d,]+ bills/s", text)
     assert f"{config.total_bills():,} bills" in text
     # The profile stage: the fast path against the reference, and both profiles.
     assert "## Where replay time goes" in text and "reference flattener" in text
