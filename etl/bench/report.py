@@ -368,8 +368,10 @@ def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> st
             "in one process, no worker. Flatten: fast path "
             f"{fast:.2f} s ({profile['bills'] / fast:,.0f} bills/s), reference flattener on "
             f"the same pages {ref:.2f} s ({profile['bills'] / ref:,.0f} bills/s): "
-            f"{ref / fast:.2f}x. Load (merge + commit, lake at the end): "
-            f"{profile['load_s']:.2f} s ({profile['bills'] / profile['load_s']:,.0f} bills/s). "
+            f"{ref / fast:.2f}x. Load (merge + commit, in stacks of "
+            f"{sizes.get('stack_records', 20_000):,} records as the replay loads them): "
+            f"{profile['load_s']:.2f} s ({profile['bills'] / profile['load_s']:,.0f} bills/s), "
+            f"then the lake rewrite: {profile.get('lake_s', 0):.2f} s. "
             "Then each under cProfile, sorted by own time (profiling slows Python code, not "
             "DuckDB, so shares are indicative).",
             "",

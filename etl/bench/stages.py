@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from etl.batch import FlatBatch
 from etl.bench import baselines, fetch, limits, replay
 from etl.bench.world import BenchConfig, qianhub_world
 from etl.flatten.qianhub import BATCH_ENTITIES, flatten_batch_bodies
@@ -54,15 +55,20 @@ def profile_replay(config: BenchConfig) -> dict[str, object]:
     flat_profile.enable()
     batches = [flatten_batch_bodies(bodies, settings.rule) for bodies in pages]
     flat_profile.disable()
+    units = [
+        (LoadUnit("qianhub", BATCH_ENDPOINT, shop_unit(shop), day, source="replay"), batch)
+        for shop, batch in zip(shops, batches, strict=True)
+    ]
     load_profile = cProfile.Profile()
     with Warehouse.open(settings) as wh, wh.lake_deferred():
         began = time.perf_counter()
-        for shop, batch in zip(shops, batches, strict=True):
-            unit = LoadUnit("qianhub", BATCH_ENDPOINT, shop_unit(shop), day, source="replay")
-            load_profile.enable()
-            wh.load(unit, batch, BATCH_ENTITIES)
-            load_profile.disable()
-        timings["load_s"] = time.perf_counter() - began
+        load_profile.enable()
+        for stack in stacks(units, config.stack_records):
+            wh.load_many(stack, BATCH_ENTITIES)
+        loaded = time.perf_counter()
+        wh.sync_lake()  # what the replay's deferred rewrite does at its end
+        load_profile.disable()
+        timings["load_s"], timings["lake_s"] = loaded - began, time.perf_counter() - loaded
     bills = sum(b.tables["bills"].num_rows for b in batches)
     return {
         "bills": bills,
@@ -70,6 +76,23 @@ def profile_replay(config: BenchConfig) -> dict[str, object]:
         "flatten": _top(flat_profile),
         "load": _top(load_profile),
     }
+
+
+Stack = list[tuple[LoadUnit, FlatBatch]]
+
+
+def stacks(units: Stack, records: int) -> list[Stack]:
+    """Consecutive units grouped as a replay stacks them: a stack is loaded once it holds at
+    least ``records`` records (see :func:`etl.pipeline.qianhub.replay_days`)."""
+    out: list[Stack] = [[]]
+    held = 0
+    for unit in units:
+        out[-1].append(unit)
+        held += unit[1].records
+        if held >= records:
+            out.append([])
+            held = 0
+    return [stack for stack in out if stack]
 
 
 def _top(profiler: cProfile.Profile) -> str:
