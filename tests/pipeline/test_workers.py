@@ -5,6 +5,7 @@ when the caller stops early."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any
@@ -12,7 +13,13 @@ from typing import Any
 import pytest
 
 from etl.errors import LoadError
-from etl.pipeline.workers import flatten_pool, in_order, replaying
+from etl.pipeline.workers import (
+    HUGE_PAGE_MALLOC,
+    flatten_pool,
+    in_order,
+    replaying,
+    worker_environment,
+)
 
 
 def square(n: int) -> int:
@@ -111,3 +118,44 @@ def test_the_workers_are_gone_before_the_lake_rewrite() -> None:
         assert [result for _, result in results] == [1, 4, 16]
         assert len(multiprocessing.active_children()) == 2  # the pool, while loading
     assert warehouse.alive_at_rewrite == []
+
+
+def tunables(_: int) -> str | None:
+    return os.environ.get("GLIBC_TUNABLES")
+
+
+def test_replay_workers_start_with_huge_page_malloc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers see the tunable; this process's environment is as it was afterwards."""
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    with replaying(
+        _Warehouse(),  # type: ignore[arg-type]
+        tunables,
+        [1, 2],
+        lambda n: (n,),
+        workers=2,
+        ahead=2,
+        name=str,
+    ) as results:
+        seen = [result for _, result in results]
+    assert seen == [HUGE_PAGE_MALLOC, HUGE_PAGE_MALLOC]
+    assert "GLIBC_TUNABLES" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("before", "during"),
+    [
+        (None, HUGE_PAGE_MALLOC),
+        ("glibc.malloc.arena_max=2", f"glibc.malloc.arena_max=2:{HUGE_PAGE_MALLOC}"),
+        ("glibc.malloc.hugetlb=0", "glibc.malloc.hugetlb=0"),  # the user's choice stands
+    ],
+)
+def test_worker_environment_adds_the_tunable_and_restores(
+    monkeypatch: pytest.MonkeyPatch, before: str | None, during: str
+) -> None:
+    if before is None:
+        monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    else:
+        monkeypatch.setenv("GLIBC_TUNABLES", before)
+    with worker_environment():
+        assert os.environ["GLIBC_TUNABLES"] == during
+    assert os.environ.get("GLIBC_TUNABLES") == before
