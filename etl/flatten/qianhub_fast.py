@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import pyarrow as pa
@@ -131,7 +131,12 @@ class _Collector:
             raise _Miss
         if len({n[0].detail_id for n in nodes}) != len(nodes):
             raise _Miss
-        goods = [self.goods_of(bytes(node[0].goods)) for node in nodes]
+        known = self._goods_index.get  # dishes seen before: no call per detail
+        seen = [known(bytes(node[0].goods)) for node in nodes]
+        if None in seen:  # (index 0 is "no goods", not None)
+            goods = [self.goods_of(bytes(node[0].goods)) for node in nodes]
+        else:
+            goods = cast(list[int], seen)
         # Nothing is appended above this line: a _Miss leaves no trace of the record.
         self.bills.append(bill)
         self.records.append(record)
@@ -173,18 +178,21 @@ def _walk(
     """Append ``nodes`` and their descendants in pre-order, as the reference does."""
     if depth > MAX_DEPTH:
         raise _Miss
-    for line_no, node in enumerate(nodes):
-        detail_id = node.detail_id
-        if parent is None:
+    if parent is None:
+        for line_no, node in enumerate(nodes):
+            detail_id = node.detail_id
             path = str(detail_id)
             out.append((node, index, order_id, None, detail_id, 0, path, line_no))
-            here = (detail_id, detail_id, path)
-        else:
-            path = f"{parent[2]}/{detail_id}"
-            out.append((node, index, order_id, parent[0], parent[1], depth, path, line_no))
-            here = (detail_id, parent[1], path)
+            if node.children:
+                _walk(node.children, index, order_id, (detail_id, detail_id, path), 1, out)
+        return
+    parent_id, root_id, parent_path = parent
+    for line_no, node in enumerate(nodes):
+        detail_id = node.detail_id
+        path = f"{parent_path}/{detail_id}"
+        out.append((node, index, order_id, parent_id, root_id, depth, path, line_no))
         if node.children:
-            _walk(node.children, index, order_id, here, depth + 1, out)
+            _walk(node.children, index, order_id, (detail_id, root_id, path), depth + 1, out)
 
 
 def flatten_fast(records: list[tuple[int, msgspec.Raw]], rule: BusinessDayRule) -> FastBills:

@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pytest
 
-from etl.batch import FlatBatch
+from etl.batch import REC, FlatBatch, stack
 from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.pipeline.qianhub import _load_stack
-from etl.warehouse import LoadUnit, Warehouse
+from etl.warehouse import LoadUnit, Warehouse, upsert
 from etl.warehouse.lake_check import lake_differences
 from tests.warehouse.test_upsert import BIG, D1, D2, SPEC, _create, batch
 
@@ -61,9 +62,19 @@ def two(tmp_path: Path) -> tuple[WarehouseSettings, WarehouseSettings]:
 
 
 def test_stacked_units_end_as_units_loaded_one_by_one(
-    two: tuple[WarehouseSettings, WarehouseSettings],
+    two: tuple[WarehouseSettings, WarehouseSettings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(20261123)
+    # Both ways of merging a stack are taken: every staged row written (no join, counts
+    # from Arrow) and some rows losing (joined with the winners, counted by DuckDB).
+    every_row_wins: list[bool] = []
+    decide = upsert._every_row_wins
+
+    def recorded(*args: Any) -> bool:
+        every_row_wins.append(decide(*args))
+        return every_row_wins[-1]
+
+    monkeypatch.setattr(upsert, "_every_row_wins", recorded)
     with Warehouse.open(two[0]) as one, Warehouse.open(two[1]) as stacked:
         for wh in (one, stacked):
             _create(wh)
@@ -79,6 +90,7 @@ def test_stacked_units_end_as_units_loaded_one_by_one(
         for wh in (one, stacked):
             for table in ("t.parent", "t.child"):
                 assert lake_differences(wh.con, wh.lake_dir, table, "business_date") == 0
+        assert set(every_row_wins) == {True, False}
         # Not vacuous: bills were replaced, moved and kept their greater version.
         (parents,) = one.con.execute("SELECT count(*) FROM t.parent").fetchall()[0]
         assert parents == len(IDS)
@@ -199,3 +211,64 @@ def test_lake_of_a_stack_equals_duckdb(settings: WarehouseSettings) -> None:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         for table in ("t.parent", "t.child"):
             assert lake_differences(con, settings.lake_dir, table, "business_date") == 0
+
+
+def test_what_a_stack_writes_is_counted_alike_in_arrow_and_in_duckdb(
+    settings: WarehouseSettings,
+) -> None:
+    """The no-join path counts each unit's rows per lake file from the staged Arrow table; the
+    join path asks DuckDB. On a stack where every row is written the two agree."""
+    units = [
+        ("a", batch((1, D1, 0, "10:00", "1.00", ["x"]), (2, D2, 0, "11:00", "2.00", ["y", "z"]))),
+        ("b", batch((BIG, D2, 0, "12:00", "3.00", []), (3, D1, 1, "12:00", "4.00", ["w"]))),
+    ]
+    stacked = stack([(name, flat) for name, flat in units], SPEC.tables)
+    with Warehouse.open(settings) as wh:
+        for table, rows in stacked.items():
+            in_arrow = sorted(upsert._staged_by_load(SPEC, rows))
+            wh.con.register("staged", rows)
+            in_duckdb = sorted(
+                upsert._by_load(
+                    wh.con,
+                    "SELECT load_id, business_date, NULL, count(*) FROM staged GROUP BY ALL",
+                )
+            )
+            wh.con.unregister("staged")
+            assert in_arrow == in_duckdb, table
+    assert sorted(upsert._staged_by_load(SPEC, stacked["t.parent"])) == [
+        ("a", ("2026-11-01", ""), 1),
+        ("a", ("2026-11-02", ""), 1),
+        ("b", ("2026-11-01", ""), 1),
+        ("b", ("2026-11-02", ""), 1),
+    ]
+
+
+def test_a_child_row_without_its_parent_in_the_stack_is_not_written(
+    settings: WarehouseSettings,
+) -> None:
+    """Every parent row wins, but a child row's record has no parent row: the stack takes the
+    join path, so only rows of winning records are written, as before."""
+    flat = batch((1, D1, 0, "10:00", "1.00", ["x"]))
+    child = flat.tables["t.child"]
+    stray = pa.table(
+        {
+            "id": pa.array([7], pa.int64()),
+            "line_no": pa.array([0], pa.int32()),
+            "business_date": pa.array([D1], pa.date32()),
+            "note": pa.array(["orphan"]),
+            REC: pa.array([5], pa.int64()),
+        }
+    ).cast(child.schema)
+    flat.tables["t.child"] = pa.concat_tables([child, stray])
+    other = batch((2, D1, 0, "10:00", "2.00", []))
+    with Warehouse.open(settings) as wh:
+        _create(wh)
+        wh.load_many(
+            [
+                (LoadUnit("test", "ep", "a", D1, load_id="a"), flat),
+                (LoadUnit("test", "ep", "b", D1, load_id="b"), other),
+            ],
+            [SPEC],
+        )
+        notes = wh.con.execute("SELECT note FROM t.child ORDER BY ALL").fetchall()
+    assert notes == [("x",)]
