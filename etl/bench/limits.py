@@ -29,7 +29,7 @@ from etl.bench.world import BenchConfig
 from etl.business_day import BusinessDayRule
 from etl.flatten.pospal import flatten_ticket_pages
 from etl.flatten.qianhub import flatten_batch_bodies
-from etl.raw import MANIFEST
+from etl.raw import RawStore
 
 
 def parser() -> tuple[str, Callable[[bytes], object]]:
@@ -42,8 +42,18 @@ def parser() -> tuple[str, Callable[[bytes], object]]:
 
 
 def _fetch_dirs(config: BenchConfig, vendor: str, endpoint: str) -> list[Path]:
-    root = config.raw_dir / vendor / endpoint
-    return sorted(p.parent for p in root.glob(f"business_date=*/*/*/{MANIFEST}"))
+    """The newest complete fetch of every unit: the pages a replay reads. A unit fetched again
+    (the fetch stage run twice on one workdir) keeps its older fetches, which must not be
+    parsed and inserted too: that would double the limit's work and flatter ``vs_limit``."""
+    raw = RawStore(config.raw_dir)
+    folders = []
+    for partition in sorted((config.raw_dir / vendor / endpoint).glob("business_date=*")):
+        day = partition.name.removeprefix("business_date=")
+        for unit in raw.units(vendor, endpoint, day):
+            landed = raw.latest(vendor, endpoint, day, unit)
+            assert landed is not None  # units() lists units with a complete fetch
+            folders.append(landed.path)
+    return folders
 
 
 def _bodies(folder: Path) -> list[bytes]:
