@@ -38,6 +38,8 @@ class TableBuilder:
 
     def table(self) -> pa.Table:
         """The accumulated rows as one Arrow table with exactly :attr:`schema`."""
+        if not self._columns[-1]:  # most tables of a call get no rows: no array per column
+            return self.schema.empty_table()
         arrays = [
             pa.array(column, type=field.type)
             for column, field in zip(self._columns, self.schema, strict=True)

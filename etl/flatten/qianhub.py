@@ -28,6 +28,7 @@ from etl.flatten.qianhub_bills import flatten_bill
 from etl.flatten.qianhub_delivery import flatten_delivery
 from etl.flatten.qianhub_envelope import Envelope, decode, parse_envelope, reject_context
 from etl.flatten.qianhub_fast import flatten_fast
+from etl.flatten.qianhub_native import flatten_native
 from etl.flatten.qianhub_stats import flatten_dayend, flatten_handover
 from etl.flatten.qianhub_tables import (
     BATCH_ENTITIES,
@@ -103,30 +104,45 @@ def _flatten_record(raw: msgspec.Raw, rule: BusinessDayRule) -> Staged:
     return flattener(envelope, rule)
 
 
-def flatten_batch_bodies(bodies: Iterable[bytes], rule: BusinessDayRule) -> FlatBatch:
+def flatten_batch_bodies(
+    bodies: Iterable[bytes], rule: BusinessDayRule, *, native: bool = True
+) -> FlatBatch:
     """Flatten ``batch-query`` response bodies into the bill, stat and delivery-order tables.
 
     All tables of :data:`BATCH_SCHEMAS` are always present (empty ones with their
     schema). A body that is not a JSON array becomes one reject holding the whole body.
 
-    Bills take the fast path (:mod:`etl.flatten.qianhub_fast`); every record it cannot vouch
-    for, and every other ``boh_type``, goes through the reference flattener record by record,
-    so the result equals :func:`flatten_batch_bodies_reference` row for row.
+    Bills take the native path (:mod:`etl.flatten.qianhub_native`), or the Python fast path
+    (:mod:`etl.flatten.qianhub_fast`) where the extension is not built or a body is not a
+    JSON array; every record either cannot vouch for, and every other ``boh_type``, goes
+    through the reference flattener record by record, so the result equals
+    :func:`flatten_batch_bodies_reference` row for row. ``native=False``: the Python fast
+    path even where the extension is built (to compare the two).
     """
+    bodies = list(bodies)
+    quick = flatten_native(bodies, rule) if native else None
+    if quick is not None:
+        tables, rejects = _reference(quick.others, rule, [])
+        return FlatBatch(_merged(quick.tables, tables), _in_order(rejects), quick.records)
     split, body_rejects = _split(bodies)
     fast = flatten_fast(list(split.items()), rule)
     tables, rejects = _reference(((rec, split[rec]) for rec in fast.others), rule, body_rejects)
+    records = len(split) + len(body_rejects)
+    return FlatBatch(_merged(fast.tables, tables), _in_order(rejects), records)
+
+
+def _merged(quick: dict[str, pa.Table], reference: Tables) -> dict[str, pa.Table]:
+    """The tables of a fast path and of the reference, rows in record order."""
     merged: dict[str, pa.Table] = {}
-    for name, table in tables.tables().items():
-        quick = fast.tables.get(name)
-        if quick is None or quick.num_rows == 0:
+    for name, table in reference.tables().items():
+        fast = quick.get(name)
+        if fast is None or fast.num_rows == 0:
             merged[name] = table
         elif table.num_rows == 0:
-            merged[name] = quick
+            merged[name] = fast
         else:  # both paths wrote rows: back into record order (sort_by is stable)
-            merged[name] = pa.concat_tables([quick, table]).sort_by(REC)
-    records = len(split) + len(body_rejects)
-    return FlatBatch(tables=merged, rejects=_in_order(rejects), records=records)
+            merged[name] = pa.concat_tables([fast, table]).sort_by(REC)
+    return merged
 
 
 def flatten_batch_bodies_reference(bodies: Iterable[bytes], rule: BusinessDayRule) -> FlatBatch:

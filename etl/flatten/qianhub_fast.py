@@ -205,6 +205,10 @@ def flatten_fast(records: list[tuple[int, msgspec.Raw]], rule: BusinessDayRule) 
         others: list[int] = []
         for rec, raw in records:
             try:
+                # The reference reads the envelope as a dict, whose keys must be UTF-8; a
+                # Struct skips unknown keys unread. Text that is not UTF-8 anywhere: the
+                # reference decides.
+                bytes(raw).decode("utf-8")
                 record = RECORD.decode(raw)
                 if record.shop_id is None:
                     record.shop_id = _variant_shop(raw)

@@ -1,0 +1,158 @@
+"""The native path for ``cashier.finish`` bills: response bodies straight to Arrow columns in C.
+
+Same grain, columns and values as the reference flattener (:mod:`etl.flatten.qianhub_bills`);
+a test holds the two equal on a generated world with every nesting and re-checkout case, on
+hand-made edge cases, on hostile values anywhere in a bill, and on bodies damaged byte by
+byte. What differs is how: ``etl/flatten/native/`` parses each body once, without the GIL,
+into the Arrow buffers of the seven bill tables -- no Python object per record or value,
+money converted from its JSON digits in integer arithmetic.
+
+The C code vouches only for what it is sure of, as the Python fast path
+(:mod:`etl.flatten.qianhub_fast`) does; every other record (not a bill, a value of an
+unexpected type or precision, a repeated id, an unusual time or shop key, ...) comes back as
+its exact text for the reference flattener, so rejects and their reasons are the reference's
+own. When a body is not a JSON array the way msgspec reads it, nothing is taken here and
+the caller flattens the whole call the usual way.
+
+The extension is built when the project is installed (``setup.py``); without a C compiler
+:data:`AVAILABLE` is False and bills take the Python fast path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import msgspec
+import pyarrow as pa
+
+from etl.business_day import BusinessDayRule
+from etl.flatten.qianhub_tables import (
+    BILL_DETAILS,
+    BILL_DISCOUNTS,
+    BILL_ORDERS,
+    BILL_PAYMENTS,
+    BILL_PROMOTIONS,
+    BILL_VERSIONS,
+    BILLS,
+)
+
+log = logging.getLogger(__name__)
+
+_native: ModuleType | None
+try:
+    from etl.flatten import _native
+except ImportError:  # built without a C compiler: the Python fast path takes the bills
+    _native = None
+
+AVAILABLE = _native is not None
+"""True when the extension was built (``pip install`` with a C compiler)."""
+
+BILL_TABLES: dict[str, pa.Schema] = {
+    "bills": BILLS,
+    "bill_versions": BILL_VERSIONS,
+    "bill_orders": BILL_ORDERS,
+    "bill_details": BILL_DETAILS,
+    "bill_payments": BILL_PAYMENTS,
+    "bill_promotions": BILL_PROMOTIONS,
+    "bill_discounts": BILL_DISCOUNTS,
+}
+
+
+@dataclass
+class NativeBills:
+    """What one call gave: the bill tables, the records left for the reference, and the count
+    of every record in the bodies."""
+
+    tables: dict[str, pa.Table]
+    others: list[tuple[int, msgspec.Raw]]
+    """``(_rec, raw)`` of each record the native path handed back, ascending."""
+    records: int
+
+
+def columns_match(described: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """Differences between the extension's tables (``_native.tables()``) and the Arrow
+    schemas of :mod:`etl.flatten.qianhub_tables`: empty when every column has the schema's
+    name, place and type."""
+    problems = []
+    for name, schema in BILL_TABLES.items():
+        expected = [(field.name, str(field.type)) for field in schema]
+        if described.get(name) != expected:
+            problems.append(f"{name}: native {described.get(name)} != schema {expected}")
+    return problems
+
+
+if _native is not None:
+    _problems = columns_match(_native.tables())
+    if _problems:  # a stale build of older C code: never load its columns under new names
+        raise ImportError(
+            "etl.flatten._native does not match the bill schemas; reinstall: "
+            + "; ".join(_problems)
+        )
+
+
+_warned: list[bool] = []
+
+
+def _warn_once() -> None:
+    if not _warned:
+        _warned.append(True)
+        log.warning(
+            "etl.flatten._native is not built (no C compiler at install time): QianHub bills "
+            "take the Python fast path, same tables, about five times slower to flatten"
+        )
+
+
+def day_start_micros(rule: BusinessDayRule) -> int:
+    start = rule.start
+    return ((start.hour * 60 + start.minute) * 60 + start.second) * 10**6 + start.microsecond
+
+
+def flatten_native(bodies: Sequence[bytes], rule: BusinessDayRule) -> NativeBills | None:
+    """The bills of ``bodies`` through the extension; None when it is not built or when a
+    body is not a JSON array (the caller then flattens every body the usual way)."""
+    if _native is None:
+        _warn_once()
+        return None
+    out = _native.flatten(bodies, day_start_micros(rule))
+    if out is None:
+        return None
+    records, described, spans = out
+    tables = {
+        name: pa.Table.from_arrays(
+            [
+                _array(field, described[name][0], column)
+                for field, column in zip(schema, described[name][1], strict=True)
+            ],
+            schema=schema,
+        )
+        for name, schema in BILL_TABLES.items()
+    }
+    quads = memoryview(spans).cast("q").tolist()
+    others = [
+        (quads[i], msgspec.Raw(bodies[quads[i + 1]][quads[i + 2] : quads[i + 3]]))
+        for i in range(0, len(quads), 4)
+    ]
+    return NativeBills(tables=tables, others=others, records=records)
+
+
+def _array(field: pa.Field, rows: int, column: tuple[Any, ...]) -> pa.Array:
+    """An Arrow array over the extension's buffers (no copy)."""
+    nulls, valid, data, offsets, item_offsets, items = column
+    validity = None if valid is None else pa.py_buffer(valid)
+    kind = field.type
+    if pa.types.is_list(kind):
+        strings = pa.Array.from_buffers(
+            pa.string(), items, [None, pa.py_buffer(item_offsets), pa.py_buffer(data)], 0
+        )
+        return pa.Array.from_buffers(
+            kind, rows, [validity, pa.py_buffer(offsets)], nulls, children=[strings]
+        )
+    if offsets is not None:
+        buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
+    else:
+        buffers = [validity, pa.py_buffer(data)]
+    return pa.Array.from_buffers(kind, rows, buffers, nulls)
