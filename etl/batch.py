@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 import pyarrow as pa
@@ -120,25 +121,36 @@ def stack(units: Sequence[tuple[str, FlatBatch]], tables: Iterable[str]) -> dict
     Each row gets its unit's ``load_id``, and ``_rec`` is shifted past the previous units'
     records, so it stays unique across the stack and keeps their order: the later unit's
     record is the later record, as if the units were loaded one after another.
+
+    A few Arrow calls per table, whatever the number of units (a replay stacks twenty
+    shop-days of fourteen tables each; per-unit calls were a quarter of its merge time).
     """
     names = list(tables)
-    stacked: dict[str, list[pa.Table]] = {name: [] for name in names}
-    offset = 0
-    for n, (load_id, batch) in enumerate(units):
-        staged = [batch.table(name) for name in names]
-        for name, table in zip(names, staged, strict=True):
-            if offset:
-                shifted = pc.add(table.column(REC), offset)
-                table = table.set_column(
-                    table.schema.get_field_index(REC), table.schema.field(REC), shifted
-                )
-            stacked[name].append(table.append_column(LOAD_ID, pa.repeat(load_id, table.num_rows)))
+    offsets, offset = [], 0
+    for n, (_, batch) in enumerate(units):
+        offsets.append(offset)
         if n + 1 < len(units):
-            offset += _rec_span(batch.records, staged)
-    return {
-        name: parts[0] if len(parts) == 1 else pa.concat_tables(parts)
-        for name, parts in stacked.items()
-    }
+            offset += _rec_span(batch.records, [batch.table(name) for name in names])
+    load_ids = pa.array([load_id for load_id, _ in units], pa.string())
+    shifts = pa.array(offsets, pa.int64())
+    stacked = {}
+    for name in names:
+        parts = [(n, batch.table(name)) for n, (_, batch) in enumerate(units)]
+        full = [(n, table) for n, table in parts if table.num_rows]
+        table = pa.concat_tables([table for _, table in full]) if full else parts[0][1]
+        # The unit of each row: unit n's rows are one run of n.
+        runs = pa.RunEndEncodedArray.from_arrays(
+            pa.array(list(accumulate(t.num_rows for _, t in full)), pa.int32()),
+            pa.array([n for n, _ in full], pa.int32()),
+        )
+        unit = pc.run_end_decode(runs)
+        if offset:  # (no shift in a stack of one unit, nor when every unit before was empty)
+            shifted = pc.add(table.column(REC), pc.take(shifts, unit))
+            table = table.set_column(
+                table.schema.get_field_index(REC), table.schema.field(REC), shifted
+            )
+        stacked[name] = table.append_column(LOAD_ID, pc.take(load_ids, unit))
+    return stacked
 
 
 def _rec_span(records: int, tables: Sequence[pa.Table]) -> int:

@@ -28,6 +28,7 @@ from etl.flatten.qianhub import (
     flatten_batch_bodies,
     flatten_shops,
 )
+from etl.flatten.qianhub_native import AVAILABLE as NATIVE_FLATTEN
 from etl.pipeline import qianhub_landed
 from etl.pipeline.qianhub_landed import flatten_landed
 from etl.pipeline.workers import replay_workers, replaying
@@ -198,9 +199,11 @@ def replay_days(
     """Replay many shop-days, yielding ``(business_date, shop_id, result)`` in the given order
     (result None when nothing was landed).
 
-    The backfill path. ``workers`` processes (default: ``settings.replay_workers``, else
+    The backfill path. ``workers`` threads (default: ``settings.replay_workers``, else
     :func:`~etl.pipeline.workers.replay_workers`) read and flatten the next ``ahead`` units
-    while this process merges into DuckDB (see :mod:`etl.pipeline.workers`); they import
+    while this thread merges into DuckDB (see :mod:`etl.pipeline.workers`): the native
+    flattener runs without the GIL. Where it is not built (no C compiler at install time),
+    they are processes running the Python fast path, which import
     :mod:`etl.pipeline.qianhub_landed` only, not DuckDB.
 
     Consecutive units are loaded together (:meth:`Warehouse.load_many`) until they hold
@@ -222,7 +225,14 @@ def replay_days(
         return raw, unit[1], unit[0], settings.rule
 
     with replaying(
-        warehouse, flatten_landed, units, job, workers=workers, ahead=ahead, name=_describe
+        warehouse,
+        flatten_landed,
+        units,
+        job,
+        workers=workers,
+        ahead=ahead,
+        name=_describe,
+        threads=NATIVE_FLATTEN,  # the native flattener leaves the GIL: threads will do
     ) as flattening:
         stacked: list[tuple[dt.date, int, Flattened]] = []
         for (business_date, shop_id), landed in flattening:

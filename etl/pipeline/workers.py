@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -71,7 +71,7 @@ def _start_worker(parent_pid: int) -> None:
 
 
 def in_order(
-    pool: ProcessPoolExecutor,
+    pool: Executor,
     work: Callable[..., R],
     items: Iterable[T],
     args: Callable[[T], tuple[Any, ...]],
@@ -113,6 +113,7 @@ def replaying(
     workers: int,
     ahead: int,
     name: Callable[[T], str],
+    threads: bool = False,
 ) -> Iterator[Generator[tuple[T, R], None, None]]:
     """The frame of a replay: ``workers`` processes running ``work`` ahead of the caller
     (:func:`in_order`, at least one item per worker ahead), the Parquet lake rewritten once
@@ -123,17 +124,28 @@ def replaying(
     free again by then, and runs with DuckDB's own thread count again (and several
     partitions at once, see :data:`etl.warehouse.store.LAKE_THREADS`).
     Leaving the block early cancels the queued items before the pool waits for its workers.
+
+    ``threads``: ``work`` spends its time outside the GIL (QianHub's native flattener), so
+    it runs on threads of this process instead (:func:`flatten_threads`): no process to
+    start, nothing pickled between processes, no second copy of the libraries in memory.
     """
     system_arrow_memory()  # the loading process's stacks and lake batches too
     # Contexts exit in reverse: the pool ends (its workers with it) before the lake rewrite.
     with (
         warehouse.lake_deferred(),
         worker_environment(),  # workers are spawned at the first submits, inside the block
-        flatten_pool(workers) as pool,
+        flatten_threads(workers) if threads else flatten_pool(workers) as pool,
         warehouse.threads(max(1, (os.cpu_count() or 2) - workers)),
         closing(in_order(pool, work, items, args, max(ahead, workers), name)) as results,
     ):
         yield results
+
+
+def flatten_threads(workers: int) -> ThreadPoolExecutor:
+    """``workers`` threads of this process, for work that releases the GIL while it runs
+    (measured on 2 cores, 100,000 bills with the native flattener: 14.2 s with two threads,
+    16.2 s with one, 16.5 s with two worker processes)."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="flatten")
 
 
 @contextmanager

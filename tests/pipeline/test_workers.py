@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any
@@ -159,3 +160,28 @@ def test_worker_environment_adds_the_tunable_and_restores(
     with worker_environment():
         assert os.environ["GLIBC_TUNABLES"] == during
     assert os.environ.get("GLIBC_TUNABLES") == before
+
+
+def thread_name(n: int) -> tuple[int, str]:
+    return n * n, threading.current_thread().name
+
+
+def test_threads_replace_processes_for_work_outside_the_gil() -> None:
+    """``threads=True`` (QianHub's native flattener): the work runs on threads of this
+    process, results still in order, no process started, none left at the lake rewrite."""
+    warehouse = _Warehouse()
+    with replaying(
+        warehouse,  # type: ignore[arg-type]
+        thread_name,
+        [1, 2, 3, 4],
+        lambda n: (n,),
+        workers=2,
+        ahead=2,
+        name=str,
+        threads=True,
+    ) as results:
+        seen = [result for _, result in results]
+        assert multiprocessing.active_children() == []
+    assert [square for square, _ in seen] == [1, 4, 9, 16]
+    assert all(name.startswith("flatten") for _, name in seen)
+    assert warehouse.alive_at_rewrite == []
