@@ -33,6 +33,7 @@ from etl.bench.world import (
     qianhub_world,
 )
 from etl.config import WarehouseSettings
+from etl.flatten.qianhub_native import AVAILABLE as NATIVE_FLATTEN
 from etl.pipeline.pospal_replay import replay_account_days
 from etl.pipeline.qianhub import BATCH_ENDPOINT, replay_days, shop_unit
 from etl.pipeline.workers import replay_workers
@@ -111,13 +112,19 @@ def replay_qianhub(config: BenchConfig) -> dict[str, object]:
     seconds = time.perf_counter() - opened
     figures = _figures(results, seconds, "bills", config.total_bills())
     figures["open_s"] = opened - began
-    return figures | _worker_figures(config, sampler)
+    return figures | _worker_figures(config, sampler, threads=NATIVE_FLATTEN)
 
 
-def _worker_figures(config: BenchConfig, sampler: TreeRssSampler) -> dict[str, object]:
-    """A replay's flatten workers and the peak RSS of the loader and its workers together."""
+def _worker_figures(
+    config: BenchConfig, sampler: TreeRssSampler, *, threads: bool = False
+) -> dict[str, object]:
+    """A replay's flatten workers and the peak RSS of the loader and its workers together.
+    ``threads``: the workers were threads of the loading process (QianHub with the native
+    flattener), so the process's own mark is the whole; else processes (Pospal, or QianHub
+    without the extension)."""
     return {
         "workers": config.workers or replay_workers(),
+        "flatten_threads": threads,
         "worker_peak_rss_mb": children_peak_rss_mb(),
         "tree_peak_rss_mb": sampler.peak_mb,
     }

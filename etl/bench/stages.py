@@ -25,8 +25,10 @@ from pathlib import Path
 from etl.batch import FlatBatch
 from etl.bench import baselines, fetch, limits, replay
 from etl.bench.world import BenchConfig, qianhub_world
+from etl.business_day import BusinessDayRule
 from etl.flatten.qianhub import BATCH_ENTITIES, flatten_batch_bodies
 from etl.flatten.qianhub import flatten_batch_bodies_reference as flatten_reference
+from etl.flatten.qianhub_native import AVAILABLE as NATIVE_FLATTEN
 from etl.pipeline.qianhub import BATCH_ENDPOINT, shop_unit
 from etl.raw import RawStore
 from etl.warehouse import LoadUnit, Warehouse
@@ -46,7 +48,12 @@ def profile_replay(config: BenchConfig) -> dict[str, object]:
     landed = [raw.latest("qianhub", BATCH_ENDPOINT, day.isoformat(), shop_unit(s)) for s in shops]
     pages = [list(unit.bodies()) for unit in landed if unit is not None]
     timings: dict[str, float] = {}
-    for name, flatten in (("fast", flatten_batch_bodies), ("reference", flatten_reference)):
+    paths: dict[str, Callable[[list[bytes], BusinessDayRule], FlatBatch]] = {
+        "fast": flatten_batch_bodies,  # native where built
+        "python": lambda bodies, rule: flatten_batch_bodies(bodies, rule, native=False),
+        "reference": flatten_reference,
+    }
+    for name, flatten in paths.items():
         began = time.perf_counter()
         for bodies in pages:
             flatten(bodies, settings.rule)
@@ -72,6 +79,7 @@ def profile_replay(config: BenchConfig) -> dict[str, object]:
     bills = sum(b.tables["bills"].num_rows for b in batches)
     return {
         "bills": bills,
+        "native": NATIVE_FLATTEN,
         **timings,
         "flatten": _top(flat_profile),
         "load": _top(load_profile),

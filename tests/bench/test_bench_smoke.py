@@ -195,7 +195,8 @@ def test_a_partial_run_reports_what_it_ran(tmp_path: Path) -> None:
     ), line
     text = out.read_text()
     assert "Stages run: fetch, replay_qianhub." in text
-    assert "memory_limit of the replay stages: 128MB" in text
+    assert "memory_limit of the replay stages: 192MB" in text
+    assert "native flattener on threads" in text
     with pytest.raises(SystemExit, match="unknown stage"):
         main([*args, "--stages", "fetch,replay", "--out", str(out)])
 
