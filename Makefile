@@ -9,8 +9,11 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-# Re-installs only when the lock or the project metadata changed.
-$(STAMP): requirements.lock pyproject.toml
+# Re-installs only when the lock, the project metadata or the native flattener's C changed
+# (the editable install compiles it into etl/flatten/).
+NATIVE_SOURCES := setup.py $(wildcard etl/flatten/native/*.c etl/flatten/native/*.h)
+
+$(STAMP): requirements.lock pyproject.toml $(NATIVE_SOURCES)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -r requirements.lock
@@ -51,7 +54,7 @@ BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 BENCH_ARGS ?=
 
-$(BENCH_STAMP): requirements-bench.lock pyproject.toml
+$(BENCH_STAMP): requirements-bench.lock pyproject.toml $(NATIVE_SOURCES)
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements-bench.lock

@@ -48,9 +48,6 @@ try:
 except ImportError:  # built without a C compiler: the Python fast path takes the bills
     _native = None
 
-AVAILABLE = _native is not None
-"""True when the extension was built (``pip install`` with a C compiler)."""
-
 BILL_TABLES: dict[str, pa.Schema] = {
     "bills": BILLS,
     "bill_versions": BILL_VERSIONS,
@@ -85,13 +82,17 @@ def columns_match(described: dict[str, list[tuple[str, str]]]) -> list[str]:
     return problems
 
 
-if _native is not None:
-    _problems = columns_match(_native.tables())
-    if _problems:  # a stale build of older C code: never load its columns under new names
-        raise ImportError(
-            "etl.flatten._native does not match the bill schemas; reinstall: "
-            + "; ".join(_problems)
-        )
+if _native is not None and columns_match(_native.tables()):
+    # A stale build of older C code (the sources changed, the install did not run again):
+    # never load its columns under new names; the Python fast path takes the bills.
+    log.error(
+        "etl.flatten._native does not match the bill schemas (reinstall to rebuild it): %s",
+        "; ".join(columns_match(_native.tables())),
+    )
+    _native = None
+AVAILABLE = _native is not None
+"""True when the extension was built (``pip install`` with a C compiler) and matches the
+schemas."""
 
 
 _warned: list[bool] = []
