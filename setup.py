@@ -1,7 +1,7 @@
 """The one compiled part of the project: the native bill flattener (etl/flatten/native/*.c).
 
 Everything else is in pyproject.toml. The extension is optional: without a C compiler the
-install still succeeds and bills take the pure-Python fast path (about 6x slower to flatten,
+install still succeeds and bills take the pure-Python fast path (about 3x slower to flatten,
 same tables); ``etl.flatten.qianhub_native.AVAILABLE`` tells which path a process has.
 """
 

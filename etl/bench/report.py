@@ -88,7 +88,9 @@ def _replay_rss(replay: dict[str, Any]) -> float:
 
 def _replay_rss_cell(q: dict[str, Any]) -> str:
     if q.get("flatten_threads"):
-        return f"{_replay_rss(q):,.0f} MB (one process, {q.get('workers', 1)} flatten threads)"
+        threads = q.get("workers", 1)
+        plural = "thread" if threads == 1 else "threads"
+        return f"{_replay_rss(q):,.0f} MB (one process, {threads} flatten {plural})"
     marks = (
         f"{q['peak_rss_mb']:,.0f} + {q.get('workers', 1)} x {q.get('worker_peak_rss_mb', 0):,.0f}"
     )

@@ -27,7 +27,7 @@ BENCH_MEMORY_LIMIT = "192MB"
 """DuckDB's cap in the replay stages, low enough that 1M bills replay under 1 GiB (issue 7's
 memory target). The peak is in the lake rewrite at the end, where DuckDB sorts business dates
 beside Arrow's batches; measured at 1M bills on 2 cores, one process flattening on threads:
-669 MB peak at 128MB, 761 MB at 192MB, 936-998 MB at 256MB; the lake of a 5-day replay took
+669 MB peak at 128MB, 761-839 MB at 192MB, 936-998 MB at 256MB; the lake of a 5-day replay took
 4.0-5.0 s at 128MB against 3.1-3.2 s at 256MB."""
 QIANHUB_SEED, POSPAL_SEED = 20261123, 20261124
 APP_ID = "bench-app"
@@ -51,7 +51,8 @@ class BenchConfig:
     memory_limit: str = BENCH_MEMORY_LIMIT
     """DuckDB's memory_limit for the loading process of the replay stages."""
     workers: int = 0
-    """Flatten worker processes of the QianHub replay stages (0: one per core)."""
+    """Flatten workers of the replay stages (0: one per core): threads for QianHub where the
+    native flattener is built, processes otherwise and for Pospal."""
     stack_records: int = 20_000
     """Records of shop-days the QianHub replay stages merge in one transaction."""
     runs: int = 3

@@ -103,7 +103,7 @@ def _warn_once() -> None:
         _warned.append(True)
         log.warning(
             "etl.flatten._native is not built (no C compiler at install time): QianHub bills "
-            "take the Python fast path, same tables, about five times slower to flatten"
+            "take the Python fast path, same tables, about three times slower to flatten"
         )
 
 
