@@ -1,6 +1,8 @@
 # Types of the C extension etl/flatten/native/ (see module.c for what each returns).
 from collections.abc import Sequence
 
+SOURCE_HASH: str
+
 Column = tuple[int, bytes | None, bytes, bytes | None, bytes | None, int]
 
 def flatten(

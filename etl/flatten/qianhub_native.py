@@ -30,6 +30,7 @@ import msgspec
 import pyarrow as pa
 
 from etl.business_day import BusinessDayRule
+from etl.flatten.native_sources import source_hash
 from etl.flatten.qianhub_tables import (
     BILL_DETAILS,
     BILL_DISCOUNTS,
@@ -82,17 +83,30 @@ def columns_match(described: dict[str, list[tuple[str, str]]]) -> list[str]:
     return problems
 
 
-if _native is not None and columns_match(_native.tables()):
-    # A stale build of older C code (the sources changed, the install did not run again):
-    # never load its columns under new names; the Python fast path takes the bills.
-    log.error(
-        "etl.flatten._native does not match the bill schemas (reinstall to rebuild it): %s",
-        "; ".join(columns_match(_native.tables())),
-    )
+def stale_reason(module: Any, current: str | None) -> str | None:
+    """Why ``module`` (the imported extension) must not be used, or None when it may: it was
+    compiled from sources other than ``current`` (their :func:`source_hash`; None when the
+    sources are not installed beside it, and then only the columns are compared), or its
+    columns differ from the schemas."""
+    built = getattr(module, "SOURCE_HASH", None)
+    if current is not None and built != current:
+        label = built[:12] if isinstance(built, str) and built else "unknown"
+        return f"compiled from other C sources (built {label}, sources {current[:12]})"
+    if not callable(getattr(module, "tables", None)):
+        return "it describes no tables (a build older than this wrapper)"
+    problems = columns_match(module.tables())
+    return "; ".join(problems) if problems else None
+
+
+_stale = None if _native is None else stale_reason(_native, source_hash())
+if _stale is not None:
+    # A stale build (the C changed and the install did not run again, or a rebuild failed
+    # and left the old one): never load its columns; the Python fast path takes the bills.
+    log.error("etl.flatten._native is stale, not used (reinstall to rebuild it): %s", _stale)
     _native = None
 AVAILABLE = _native is not None
-"""True when the extension was built (``pip install`` with a C compiler) and matches the
-schemas."""
+"""True when the extension was built (``pip install`` with a C compiler) from the sources
+beside it and matches the schemas."""
 
 
 _warned: list[bool] = []
@@ -102,8 +116,9 @@ def _warn_once() -> None:
     if not _warned:
         _warned.append(True)
         log.warning(
-            "etl.flatten._native is not built (no C compiler at install time): QianHub bills "
-            "take the Python fast path, same tables, about three times slower to flatten"
+            "etl.flatten._native is not in use (%s): QianHub bills take the Python fast "
+            "path, same tables, about three times slower to flatten",
+            "stale, see above" if _stale else "not built: no C compiler at install time",
         )
 
 

@@ -14,6 +14,8 @@ import copy
 import datetime as dt
 import json
 import threading
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -23,7 +25,7 @@ from hypothesis import strategies as st
 
 from etl.batch import FlatBatch
 from etl.business_day import BusinessDayRule
-from etl.flatten import qianhub_native
+from etl.flatten import native_sources, qianhub_native
 from etl.flatten.qianhub import _split, flatten_batch_bodies, flatten_batch_bodies_reference
 from etl.qianhub import models
 from etl.qianhub.client import BOH_TYPES
@@ -80,6 +82,41 @@ def test_native_columns_are_the_schemas() -> None:
     from etl.flatten import _native
 
     assert qianhub_native.columns_match(_native.tables()) == []
+
+
+def test_the_build_is_of_the_sources_beside_it() -> None:
+    from etl.flatten import _native
+
+    assert len(_native.SOURCE_HASH) == 64
+    assert native_sources.source_hash() == _native.SOURCE_HASH
+    assert qianhub_native.stale_reason(_native, native_sources.source_hash()) is None
+
+
+def test_a_build_of_other_sources_is_stale(tmp_path: Path) -> None:
+    """What the import does with a build the C has moved on from: named, then left unused."""
+    from etl.flatten import _native
+
+    for name in native_sources.C_FILES + native_sources.HEADERS:
+        (tmp_path / name).write_bytes((native_sources.FOLDER / name).read_bytes())
+    assert native_sources.source_hash(tmp_path) == native_sources.source_hash()
+    (tmp_path / "json.c").write_bytes((tmp_path / "json.c").read_bytes() + b"\n/* edit */\n")
+    edited = native_sources.source_hash(tmp_path)
+    assert edited is not None and edited != native_sources.source_hash()
+    reason = qianhub_native.stale_reason(_native, edited)
+    assert reason == (
+        f"compiled from other C sources (built {_native.SOURCE_HASH[:12]}, sources {edited[:12]})"
+    )
+    older = SimpleNamespace(tables=_native.tables)  # compiled before SOURCE_HASH existed
+    assert "built unknown" in str(qianhub_native.stale_reason(older, edited))
+    # Sources not installed beside the module: only the columns can be compared.
+    (tmp_path / "bills.h").unlink()
+    assert native_sources.source_hash(tmp_path) is None
+    assert qianhub_native.stale_reason(older, None) is None
+    renamed = SimpleNamespace(tables=lambda: {**_native.tables(), "bills": [("id", "int64")]})
+    assert str(qianhub_native.stale_reason(renamed, None)).startswith("bills: native")
+    assert qianhub_native.stale_reason(SimpleNamespace(), None) == (
+        "it describes no tables (a build older than this wrapper)"
+    )
 
 
 _KINDS = {
@@ -325,6 +362,11 @@ ODD_RECORDS: list[dict[str, Any] | bytes] = [
     _text(_bill(34)).replace(b'"cashier_on"', b'"extra": "\xff\xfe", "cashier_on"'),
     _text(_bill(35)).replace(b'"cashier_on"', b'"\xff": 1, "cashier_on"'),
     _text(_bill(36)).replace("王店".encode(), "\xed\xa0\x80".encode("latin-1"), 1),
+    # bad UTF-8 in the value and in the name of an unknown key of the envelope and an order
+    _text(_bill(37)).replace(b'"boh_type"', b'"extra": "\xff\xfe", "boh_type"', 1),
+    _text(_bill(38)).replace(b'"boh_type"', b'"\xc3": [1], "boh_type"', 1),
+    _text(_bill(39)).replace(b'"order_id"', b'"extra": "\xe4\xb8", "order_id"', 1),
+    _text(_bill(40)).replace(b'"order_id"', b'"\x80": null, "order_id"', 1),
 ]
 
 

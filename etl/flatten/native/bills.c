@@ -232,6 +232,8 @@ static const Slot *slot_of(const Node *node, int field) {
 
 #define AT_END(c) ((c)->p >= (c)->end)
 #define PEEK(c) (AT_END(c) ? -1 : (int)*(c)->p)
+/* The next byte, consumed; -1 at the end, where the cursor stays (never past its end). */
+#define TAKE(c) (AT_END(c) ? -1 : (int)*(c)->p++)
 
 static Status parse_object(Flattener *f, Cursor *c, ShapeId shape, Node *node, int depth);
 
@@ -271,8 +273,7 @@ static Status parse_tags(Flattener *f, Cursor *c, Node *node) {
         f->tags[f->tag_count++] = s;
         node->tag_count++;
         json_ws(c);
-        int ch = PEEK(c);
-        c->p++;
+        int ch = TAKE(c);
         if (ch == ']') return OK;
         if (ch != ',') return BAD;
         json_ws(c);
@@ -304,8 +305,7 @@ static Status parse_list(Flattener *f, Cursor *c, const Field *fd, ShapeId owner
         }
         node->tail[fd->list] = item;
         json_ws(c);
-        int ch = PEEK(c);
-        c->p++;
+        int ch = TAKE(c);
         if (ch == ']') return OK;
         if (ch != ',') return BAD;
         json_ws(c);
@@ -468,8 +468,7 @@ static Status parse_object(Flattener *f, Cursor *c, ShapeId id, Node *node, int 
             }
             if (st) return st;
             json_ws(c);
-            int ch = PEEK(c);
-            c->p++;
+            int ch = TAKE(c);
             if (ch == '}') break;
             if (ch != ',') return BAD;
             json_ws(c);

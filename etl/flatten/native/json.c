@@ -8,8 +8,11 @@
  *     surrogates (which msgspec refuses even inside values it skips) are BAD;
  *   - raw bytes that are not UTF-8 are fine JSON to msgspec until it decodes them as a str,
  *     so they are only flagged (Span.bad_utf8), and the record code decides.
- * Nesting deeper than MAX_NEST is BAD too (msgspec gives up around a thousand levels; here
- * Python then takes the body and decides).
+ * A skipped value nesting deeper than MAX_NEST is BAD too (msgspec gives up around a
+ * thousand levels; here Python then takes the body and decides). The bound is per skipped
+ * value: the record around it adds its own levels (details at most MAX_DEPTH = 64 deep in
+ * bills.c, a few for the envelope and order), which keeps every record this path reads
+ * well under msgspec's limit.
  */
 #include <string.h>
 

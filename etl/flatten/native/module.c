@@ -14,6 +14,8 @@
  *   kept, and the caller flattens the bodies the usual way.
  *
  * The bodies are read without the GIL: calls from several threads run at once.
+ *
+ * SOURCE_HASH: the fingerprint of the C sources the module was compiled from.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -206,7 +208,18 @@ static struct PyModuleDef MODULE = {
     NULL, NULL, NULL, NULL,
 };
 
+/* The fingerprint of the sources this was compiled from (setup.py passes it in; see
+ * etl/flatten/native_sources.py): the Python side leaves a build of other sources unused. */
+#ifndef NATIVE_SOURCE_HASH
+#define NATIVE_SOURCE_HASH ""
+#endif
+
 PyMODINIT_FUNC PyInit__native(void) {
     bills_setup();
-    return PyModule_Create(&MODULE);
+    PyObject *module = PyModule_Create(&MODULE);
+    if (module && PyModule_AddStringConstant(module, "SOURCE_HASH", NATIVE_SOURCE_HASH)) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

@@ -11,7 +11,8 @@
  *        the Python reference flattener, which decides (and names the reason);
  *   BAD  the body is not JSON the way msgspec reads it: the whole call gives up and Python
  *        takes every body the usual way;
- *   OOM  out of memory: the whole call raises MemoryError.
+ *   OOM  out of memory: the whole call gives up as for BAD (module.c returns None) and
+ *        Python takes every body the usual way.
  */
 #ifndef POS_NATIVE_H
 #define POS_NATIVE_H
