@@ -2,7 +2,8 @@
 
 Replay calls ``replay_days`` / ``replay_account_days`` (what ``pos-warehouse replay`` runs)
 -- read the raw landing (gunzip, sha256 check), flatten, upsert into DuckDB in stacks of units
-(each unit whole or absent), rewrite the touched Parquet partitions once at the end -- for
+(each unit whole or absent), rewrite the touched Parquet partitions behind the loads and at
+the end -- for
 every unit, into an empty warehouse, through one open
 :class:`~etl.warehouse.Warehouse` as a backfill would. The read copy for analysts is off: it is
 a file copy on a timer, not part of loading.

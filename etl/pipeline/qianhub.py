@@ -213,10 +213,11 @@ def replay_days(
     warehouse ends exactly as if they were loaded one by one.
     Each unit keeps its own meta.loads row and lineage and is whole or absent; a stack that
     fails is loaded again one unit at a time, so a bad unit fails alone and raises after the
-    units before it have landed. The Parquet lake is rewritten once at the end (see
-    :meth:`Warehouse.lake_deferred`). At most ``ahead`` flattened units wait in memory;
-    stopping the iteration early cancels the rest. While units load, DuckDB gets the cores
-    the workers leave (see :func:`~etl.pipeline.workers.replaying`).
+    units before it have landed. The Parquet lake is rewritten behind the replay, each
+    partition once the commits have moved past it, the last ones at the end (see
+    :meth:`Warehouse.lake_deferred` with ``follow``). At most ``ahead`` flattened units wait
+    in memory; stopping the iteration early cancels the rest. While units load, DuckDB gets
+    the cores the workers leave (see :func:`~etl.pipeline.workers.replaying`).
     """
     workers = workers or settings.replay_workers or replay_workers()
     stack_records = stack_records or settings.replay_stack_records

@@ -116,10 +116,11 @@ def replaying(
     threads: bool = False,
 ) -> Iterator[Generator[tuple[T, R], None, None]]:
     """The frame of a replay: ``workers`` processes running ``work`` ahead of the caller
-    (:func:`in_order`, at least one item per worker ahead), the Parquet lake rewritten once
-    when the block ends (:meth:`Warehouse.lake_deferred`), and DuckDB on the cores the
-    workers leave (one on a 2-core machine): two DuckDB threads fighting a busy worker for
-    two cores made every merge slower (measured: 21% more bills/s with one thread).
+    (:func:`in_order`, at least one item per worker ahead), the Parquet lake rewritten behind
+    the loads and, for what is left, when the block ends (:meth:`Warehouse.lake_deferred`
+    with ``follow``), and DuckDB on the cores the workers leave (one on a 2-core machine):
+    two DuckDB threads fighting a busy worker for two cores made every merge slower
+    (measured: 21% more bills/s with one thread).
     The lake rewrite at the end comes after the workers have ended, so their memory is
     free again by then, and runs with DuckDB's own thread count again (and several
     partitions at once, see :data:`etl.warehouse.store.LAKE_THREADS`).
@@ -132,7 +133,7 @@ def replaying(
     system_arrow_memory()  # the loading process's stacks and lake batches too
     # Contexts exit in reverse: the pool ends (its workers with it) before the lake rewrite.
     with (
-        warehouse.lake_deferred(),
+        warehouse.lake_deferred(follow=True),
         worker_environment(),  # workers are spawned at the first submits, inside the block
         flatten_threads(workers) if threads else flatten_pool(workers) as pool,
         warehouse.threads(max(1, (os.cpu_count() or 2) - workers)),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import suppress
 from glob import escape as glob_escape
@@ -316,52 +316,107 @@ def _out_of_memory(exc: BaseException | None) -> bool:
     return isinstance(exc, OSError) and "Out of Memory Error" in str(exc)
 
 
-def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 1) -> int:
-    """Rewrite every file marked dirty, one query per table and partition, ``threads``
-    partitions at a time (each on its own cursor: DuckDB streams one while Arrow compresses
-    another); returns how many partitions were rewritten. A partition's marks are cleared once
-    its files are durable. A partition that ran out of DuckDB memory beside the others is
-    rewritten again alone at the end (sorting a busy date can need most of a small
-    ``memory_limit``); any other failure stops the rest and raises (further failures are
-    logged), their marks kept."""
-    dirty = con.execute(
-        "SELECT DISTINCT table_name, partition_column, partition_value, file_column, file_value "
-        "FROM meta.lake_dirty ORDER BY ALL"
-    ).fetchall()
-    # Per partition: its file column (a mark without one, queued before the table was split,
-    # makes it "every file") and the file values marked (None: every file).
-    partitions: dict[tuple[str, str | None, str], tuple[str | None, set[str | None]]] = {}
-    for table, column, value, file_column, file_value in dirty:
+Partition = tuple[str, str | None, str]
+"""A lake partition: ``(table, partition column, partition value)``."""
+
+PartitionFiles = dict[Partition, tuple[str | None, set[str | None]]]
+"""Per partition: its file column (None: one file) and the file values marked (a None among
+them: every file)."""
+
+_MARKS_SQL = (
+    "SELECT DISTINCT table_name, partition_column, partition_value, file_column, file_value "
+    "FROM meta.lake_dirty"
+)
+
+
+def dirty_partitions(
+    con: duckdb.DuckDBPyConnection, where: str = "", params: list[object] | None = None
+) -> PartitionFiles:
+    """The partitions marked in ``meta.lake_dirty`` (``where``: of some only), in order, each
+    with its file column and marked file values. A mark without a file column, queued before
+    the table was split, makes it "every file"."""
+    sql = f"{_MARKS_SQL}{f' WHERE {where}' if where else ''} ORDER BY ALL"
+    partitions: PartitionFiles = {}
+    for table, column, value, file_column, file_value in con.execute(sql, params or []).fetchall():
         split, values = partitions.get((table, column, value), (None, set()))
         values.add(file_value if file_column is not None else None)
         partitions[table, column, value] = (split or file_column, values)
+    return partitions
 
-    def rewrite(part: tuple[str, str | None, str]) -> None:
-        table, column, value = part
-        file_column, values = partitions[part]
-        with con.cursor() as cursor:  # in the thread, as DuckDB's Python API documents
-            if file_column is None:
-                write_partition(cursor, lake_dir, table, column, value)
-            else:
-                wanted = None if None in values else {v for v in values if v is not None}
-                write_files(cursor, lake_dir, table, column, value, file_column, wanted)
 
-    def done(part: tuple[str, str | None, str]) -> None:
-        # Every mark of the partition is synced: only this process adds marks, not meanwhile.
+def rewrite_partition(
+    con: duckdb.DuckDBPyConnection,
+    lake_dir: Path,
+    part: Partition,
+    files: tuple[str | None, set[str | None]],
+) -> None:
+    """Rewrite the marked files of one partition from DuckDB (marks left as they are)."""
+    table, column, value = part
+    file_column, values = files
+    if file_column is None:
+        write_partition(con, lake_dir, table, column, value)
+    else:
+        wanted = None if None in values else {v for v in values if v is not None}
+        write_files(con, lake_dir, table, column, value, file_column, wanted)
+
+
+def clear_marks(con: duckdb.DuckDBPyConnection, parts: Iterable[tuple[str, str]]) -> None:
+    """Forget the marks of partitions, given as ``(table, partition value)``, in one
+    statement: their files are durable and hold what DuckDB holds."""
+    keys = list(parts)
+    if keys:
         con.execute(
-            "DELETE FROM meta.lake_dirty WHERE table_name = ? AND partition_value = ?",
-            [part[0], part[2]],
+            "DELETE FROM meta.lake_dirty d USING (SELECT unnest(?) AS t, unnest(?) AS v) k "
+            "WHERE d.table_name = k.t AND d.partition_value = k.v",
+            [[table for table, _ in keys], [value for _, value in keys]],
         )
+
+
+def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 1) -> int:
+    """Rewrite every file marked dirty, one query per table and partition, ``threads``
+    partitions at a time (each on its own cursor: DuckDB streams one while Arrow compresses
+    another); returns how many partitions were rewritten. The marks of the partitions
+    rewritten are cleared once their files are durable, in one statement at the end (a
+    statement per partition was a tenth of a replay's lake time), or as the sync stops on a
+    failure. A partition that ran out of DuckDB memory beside the others is rewritten again
+    alone at the end (sorting a busy date can need most of a small ``memory_limit``); any
+    other failure stops the rest and raises (further failures are logged), their marks
+    kept."""
+    partitions = dirty_partitions(con)
+    synced: list[Partition] = []
+    try:
+        _sync(con, lake_dir, partitions, threads, synced.append)
+    except BaseException:
+        with suppress(duckdb.Error):  # keep what was done; never hide the failure
+            clear_marks(con, [(table, value) for table, _, value in synced])
+        raise
+    # Every mark of these partitions is synced: only this process adds marks, not meanwhile.
+    clear_marks(con, [(table, value) for table, _, value in synced])
+    return len(partitions)
+
+
+def _sync(
+    con: duckdb.DuckDBPyConnection,
+    lake_dir: Path,
+    partitions: PartitionFiles,
+    threads: int,
+    done: Callable[[Partition], None],
+) -> None:
+    """:func:`sync_lake`'s rewrites; ``done`` is told of each partition once durable."""
+
+    def rewrite(part: Partition) -> None:
+        with con.cursor() as cursor:  # in the thread, as DuckDB's Python API documents
+            rewrite_partition(cursor, lake_dir, part, partitions[part])
 
     if threads <= 1 or len(partitions) <= 1:
         for part in partitions:
             rewrite(part)
             done(part)
-        return len(partitions)
+        return
     pool = ThreadPoolExecutor(threads, thread_name_prefix="lake")
-    futures: dict[Future[None], tuple[str, str | None, str]] = {}
+    futures: dict[Future[None], Partition] = {}
     raised: Future[None] | None = None
-    alone: list[tuple[str, str | None, str]] = []
+    alone: list[Partition] = []
     try:
         futures = {pool.submit(rewrite, part): part for part in partitions}
         for future in as_completed(futures):
@@ -388,4 +443,3 @@ def sync_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path, *, threads: int = 
     for part in sorted(alone, key=str):  # again, one at a time: DuckDB's whole memory each
         rewrite(part)
         done(part)
-    return len(partitions)

@@ -25,6 +25,7 @@ from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.warehouse.connection import apply_ddl, open_database
 from etl.warehouse.lake import lake_columns, mark_dirty, remove_stale_temp_files, sync_lake
+from etl.warehouse.lake_follow import LakeFollower
 from etl.warehouse.meta import LoadUnit, record_load, record_rejects, utcnow
 from etl.warehouse.replica import ReadCopy, needs_publish
 from etl.warehouse.upsert import LakePart, upsert_entity
@@ -72,6 +73,7 @@ class Warehouse:
         self.lake_dir = lake_dir
         self.read_copy = read_copy
         self._lake_deferred = 0
+        self._follower: LakeFollower | None = None
 
     @classmethod
     @contextmanager
@@ -118,7 +120,7 @@ class Warehouse:
         return sync_lake(self.con, self.lake_dir, threads=LAKE_THREADS)
 
     @contextmanager
-    def lake_deferred(self) -> Iterator[None]:
+    def lake_deferred(self, *, follow: bool = False) -> Iterator[None]:
         """Rewrite the Parquet lake once when the block ends, not after every unit in it.
 
         A day of N shops touches the same business-date partition N times; rewriting it after
@@ -127,11 +129,22 @@ class Warehouse:
         next sync (every open syncs): the lake still converges to DuckDB. Until the block
         ends the lake lags DuckDB, as it always does between a commit and its sync. Nests.
         A failed rewrite is handled as in :meth:`load`.
+
+        ``follow``: a backfill in date order; the partitions each commit leaves untouched are
+        rewritten meanwhile on a thread (:class:`~etl.warehouse.lake_follow.LakeFollower`),
+        so that the end has only the last dates left to rewrite.
         """
+        follower = None
+        if follow and self._follower is None:
+            follower = self._follower = LakeFollower(self.con, self.lake_dir)
         self._lake_deferred += 1
         try:
             yield
         finally:
+            if follower is not None:
+                self._follower = None
+                rewritten = follower.finish()
+                log.info("lake: %d partitions rewritten behind the load", rewritten)
             self._lake_deferred -= 1
             if not self._lake_deferred:
                 self._sync_after_commit("the units of this block")
@@ -239,6 +252,8 @@ class Warehouse:
         # Outside the try: a COMMIT that fails has rolled back by itself and is the real error.
         self.con.execute("COMMIT")
         kill_point("committed")
+        if self._follower is not None:
+            self._follower.committed({(table, value) for table, (value, _) in marks})
         if self.read_copy is not None:
             self.read_copy.changed()  # even if the lake rewrite below fails
         if not self._lake_deferred:

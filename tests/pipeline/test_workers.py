@@ -95,7 +95,8 @@ class _Warehouse:
         self.alive_at_rewrite: list[Any] | None = None
 
     @contextmanager
-    def lake_deferred(self) -> Iterator[None]:
+    def lake_deferred(self, *, follow: bool = False) -> Iterator[None]:
+        assert follow  # a replay rewrites the lake behind its loads
         yield
         self.alive_at_rewrite = multiprocessing.active_children()
 

@@ -65,16 +65,17 @@ def test_stacked_units_end_as_units_loaded_one_by_one(
     two: tuple[WarehouseSettings, WarehouseSettings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(20261123)
-    # Both ways of merging a stack are taken: every staged row written (no join, counts
-    # from Arrow) and some rows losing (joined with the winners, counted by DuckDB).
+    # Both ways of merging a stack are taken: every staged row written as staged, and some
+    # rows losing (the winning rows filtered in Arrow first).
     every_row_wins: list[bool] = []
-    decide = upsert._every_row_wins
+    decide = upsert._winning_rows
 
-    def recorded(*args: Any) -> bool:
-        every_row_wins.append(decide(*args))
-        return every_row_wins[-1]
+    def recorded(*args: Any) -> tuple[dict[str, pa.Table], bool]:
+        winning, every = decide(*args)
+        every_row_wins.append(every)
+        return winning, every
 
-    monkeypatch.setattr(upsert, "_every_row_wins", recorded)
+    monkeypatch.setattr(upsert, "_winning_rows", recorded)
     with Warehouse.open(two[0]) as one, Warehouse.open(two[1]) as stacked:
         for wh in (one, stacked):
             _create(wh)
