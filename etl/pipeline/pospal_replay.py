@@ -150,7 +150,14 @@ def replay_account_days(
 
     waiting: list[_AccountDay] = []
     with replaying(
-        wh, flatten_account_day, units, job, workers=workers, ahead=ahead, name=_describe
+        wh,
+        flatten_account_day,
+        units,
+        job,
+        workers=workers,
+        ahead=ahead,
+        name=_describe,
+        follow=settings.replay_lake_follow,
     ) as flattening:
         for (day, account), landed in flattening:
             waiting.append(_account_day(raw, account, day, settings, landed))

@@ -234,6 +234,7 @@ def replay_days(
         ahead=ahead,
         name=_describe,
         threads=NATIVE_FLATTEN,  # the native flattener leaves the GIL: threads will do
+        follow=settings.replay_lake_follow,
     ) as flattening:
         stacked: list[tuple[dt.date, int, Flattened]] = []
         for (business_date, shop_id), landed in flattening:

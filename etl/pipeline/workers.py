@@ -114,6 +114,7 @@ def replaying(
     ahead: int,
     name: Callable[[T], str],
     threads: bool = False,
+    follow: bool = True,
 ) -> Iterator[Generator[tuple[T, R], None, None]]:
     """The frame of a replay: ``workers`` processes running ``work`` ahead of the caller
     (:func:`in_order`, at least one item per worker ahead), the Parquet lake rewritten behind
@@ -125,6 +126,7 @@ def replaying(
     free again by then, and runs with DuckDB's own thread count again (and several
     partitions at once, see :data:`etl.warehouse.store.LAKE_THREADS`).
     Leaving the block early cancels the queued items before the pool waits for its workers.
+    ``follow``: the lake rewritten behind the loads (``POS_WAREHOUSE_REPLAY_LAKE_FOLLOW``).
 
     ``threads``: ``work`` spends its time outside the GIL (QianHub's native flattener), so
     it runs on threads of this process instead (:func:`flatten_threads`): no process to
@@ -133,7 +135,7 @@ def replaying(
     system_arrow_memory()  # the loading process's stacks and lake batches too
     # Contexts exit in reverse: the pool ends (its workers with it) before the lake rewrite.
     with (
-        warehouse.lake_deferred(follow=True),
+        warehouse.lake_deferred(follow=follow),
         worker_environment(),  # workers are spawned at the first submits, inside the block
         flatten_threads(workers) if threads else flatten_pool(workers) as pool,
         warehouse.threads(max(1, (os.cpu_count() or 2) - workers)),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -134,3 +135,30 @@ def test_without_follow_nothing_is_rewritten_before_the_block_ends(tmp_path: Pat
             assert wh._follower is None
             assert len(_marked(wh)) == 4
         _equal_everywhere(wh)
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_a_replay_follows_unless_the_setting_says_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, follow: bool
+) -> None:
+    from etl.pipeline.qianhub import replay_days
+    from etl.raw import RawStore
+
+    monkeypatch.setenv("POS_WAREHOUSE_REPLAY_LAKE_FOLLOW", str(follow).lower())
+    settings = WarehouseSettings(home=tmp_path)
+    assert settings.replay_lake_follow is follow
+    seen: list[bool] = []
+    real = Warehouse.lake_deferred
+
+    def recorded(self: Warehouse, *, follow: bool = False) -> Any:
+        seen.append(self._follower is None)
+        context = real(self, follow=follow)
+        seen.append(follow)
+        return context
+
+    monkeypatch.setattr(Warehouse, "lake_deferred", recorded)
+    with Warehouse.open(settings) as wh:
+        units = [(D1, 10)]  # nothing landed: the replay yields None for it
+        out = list(replay_days(wh, RawStore(tmp_path / "raw"), units, settings=settings))
+    assert out == [(D1, 10, None)]
+    assert seen == [True, follow]
