@@ -66,10 +66,13 @@ class WarehouseSettings(BaseSettings):
     # Records of consecutive shop-days a replay merges in one transaction: a bigger stack is
     # fewer, cheaper merges per bill and more memory in the loading process.
     replay_stack_records: int = Field(default=20_000, ge=1)
-    # A replay rewrites the Parquet partitions it has moved past while it loads on (faster:
-    # measured 7,486 -> 8,410 bills/s at 1M on 2 cores), at the cost of a rewrite's memory
-    # during the loop (peak 839 -> 996 MB there): false leaves the whole lake for the end.
-    replay_lake_follow: bool = True
+    # True: a replay rewrites the Parquet partitions it has moved past while it loads on
+    # (etl.warehouse.lake_follow), so the end waits for the last dates only. Off by default:
+    # no rewrite may run beside a COMMIT (DuckDB does not survive a COMMIT out of memory),
+    # and the loading thread's waits for it take back what the follower gains (1M bills on
+    # 2 cores, medians of 3 runs back to back: 7,350 bills/s and 872 MB peak with it, 7,184
+    # and 809 MB without; with rewrites beside the COMMITs, 8,831 against 7,688 bills/s).
+    replay_lake_follow: bool = False
     # Analysts query a published copy (reader_path), never the file a load holds: DuckDB lets
     # no reader open a file another process has open read-write. During a load the copy is at
     # most this old (0: republished after every committed load unit; always at the end).

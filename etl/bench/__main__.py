@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="records of shop-days or account-days a replay merges in one transaction",
     )
     parser.add_argument(
+        "--lake-follow",
+        action="store_true",
+        help="replays rewrite the Parquet lake behind their loads "
+        "(POS_WAREHOUSE_REPLAY_LAKE_FOLLOW=true)",
+    )
+    parser.add_argument(
         "--stages",
         help="comma-separated stages to run, in their usual order (default: all); e.g. "
         "fetch,replay_qianhub for the peak RSS of a large replay. Stages after fetch need "
@@ -108,6 +114,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         memory_limit=args.memory_limit,
         workers=args.workers,
         stack_records=args.stack_records,
+        lake_follow=args.lake_follow,
         runs=max(1, args.runs),
     )
     stages = [*ORDER, *(("profile",) if config.profile else ())]
@@ -139,6 +146,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "memory_limit": config.memory_limit,
         "workers": config.workers,
         "stack_records": config.stack_records,
+        "lake_follow": config.lake_follow,
         "runs": config.runs,
     }
     return results

@@ -52,16 +52,18 @@ def settings_for(
     memory_limit: str = BENCH_MEMORY_LIMIT,
     workers: int = 0,
     stack_records: int = 20_000,
+    lake_follow: bool = False,
 ) -> WarehouseSettings:
     """Warehouse settings of a bench home: no read copy (a file copy on a timer, not loading),
     DuckDB capped at ``memory_limit``, ``workers`` flatten processes (0: one per core),
-    replay stacks of ``stack_records``."""
+    replay stacks of ``stack_records``, the lake rewritten behind the loads or not."""
     return WarehouseSettings(
         home=home,
         reader_copy=False,
         duckdb_memory_limit=memory_limit,
         replay_workers=workers,
         replay_stack_records=stack_records,
+        replay_lake_follow=lake_follow,
     )
 
 
@@ -73,7 +75,11 @@ def _replay_qianhub_days(
     wh: Warehouse, raw: RawStore, config: BenchConfig, days: list[dt.date]
 ) -> list[LoadResult]:
     settings = settings_for(
-        Path(wh.lake_dir).parent, config.memory_limit, config.workers, config.stack_records
+        Path(wh.lake_dir).parent,
+        config.memory_limit,
+        config.workers,
+        config.stack_records,
+        config.lake_follow,
     )
     results = []
     units = [(day, shop) for day in days for shop in qianhub_world(config).shop_ids()]
@@ -140,7 +146,9 @@ def replay_pospal(config: BenchConfig) -> dict[str, object]:
     home = config.root / "replay-pospal"
     shutil.rmtree(home, ignore_errors=True)
     raw = RawStore(config.raw_dir)
-    settings = settings_for(home, config.memory_limit, config.workers, config.stack_records)
+    settings = settings_for(
+        home, config.memory_limit, config.workers, config.stack_records, config.lake_follow
+    )
     stores = len(pospal_world(config).stores())
     units = [(day, account_name(i)) for day in config.dates() for i in range(1, stores + 1)]
     results: list[LoadResult] = []

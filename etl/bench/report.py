@@ -269,6 +269,16 @@ TARGETS = (
 )
 
 
+def _lake_rewrite(sizes: dict[str, Any]) -> str:
+    """When a replay's Parquet rewrite runs (``--lake-follow``)."""
+    if sizes.get("lake_follow", False):
+        return (
+            "behind the loads (--lake-follow), on a thread, each partition once the commits "
+            "have moved past it, and the rest at the end, partitions on several threads"
+        )
+    return "at the end, partitions on several threads"
+
+
 def _stage_notes(results: dict[str, Any], s: dict[str, Any], sizes: dict[str, Any]) -> list[str]:
     """What each stage that ran measures, with the figures its description needs."""
     notes = [
@@ -279,8 +289,7 @@ def _stage_notes(results: dict[str, Any], s: dict[str, Any], sizes: dict[str, An
         f"account-days stacked up to {sizes.get('stack_records', 20_000):,} records per "
         "transaction, one merge per entity, each unit still whole or absent with its own log "
         "row), and the Parquet files rewritten (per table and business date, and per "
-        "account for Pospal: behind the loads, on a thread, each partition once the commits "
-        "have moved past it, and the rest at the end, partitions on several threads). "
+        f"account for Pospal: {_lake_rewrite(sizes)}). "
         "Flatten workers "
         "(one per core) read and flatten the next units while the loading process merges: "
         "for QianHub, threads of the loading process running the native flattener "
@@ -362,7 +371,8 @@ def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> st
         f"DuckDB memory_limit of the replay stages: {sizes.get('memory_limit', 'default')}; "
         f"replays: {sizes.get('workers') or 'one per core'} flatten worker(s) (QianHub: "
         f"{_flatten_path(results)}), stacks "
-        f"of {sizes.get('stack_records', 20_000):,} records. "
+        f"of {sizes.get('stack_records', 20_000):,} records, "
+        f"lake {'behind the loads' if sizes.get('lake_follow', False) else 'at the end'}. "
         f"Stages run: {', '.join(k for k in results if k != 'sizes')}.",
         "",
         "```",

@@ -25,10 +25,11 @@ MAX_TICKETS_PER_STORE_DAY = 2000  # a busy convenience store; the generator allo
 MAX_SHOPS = 64  # the QianHub generator's district table allows 8 x its districts
 BENCH_MEMORY_LIMIT = "192MB"
 """DuckDB's cap in the replay stages, low enough that 1M bills replay under 1 GiB (issue 7's
-memory target). The peak is in the lake rewrite at the end, where DuckDB sorts business dates
-beside Arrow's batches; measured at 1M bills on 2 cores, one process flattening on threads:
-669 MB peak at 128MB, 761-839 MB at 192MB, 936-998 MB at 256MB; the lake of a 5-day replay took
-4.0-5.0 s at 128MB against 3.1-3.2 s at 256MB."""
+memory target). Measured at afa62b3, before the lake follower, when the peak was in the lake
+rewrite at the end (DuckDB sorting business dates beside Arrow's batches), at 1M bills on 2
+cores, one process flattening on threads: 669 MB peak at 128MB, 761-839 MB at 192MB, 936-998
+MB at 256MB; the lake of a 5-day replay took 4.0-5.0 s at 128MB against 3.1-3.2 s at 256MB.
+The peak is now in the loop, where DuckDB's share is this cap as well."""
 QIANHUB_SEED, POSPAL_SEED = 20261123, 20261124
 APP_ID = "bench-app"
 
@@ -55,6 +56,8 @@ class BenchConfig:
     native flattener is built, processes otherwise and for Pospal."""
     stack_records: int = 20_000
     """Records of shop-days the QianHub replay stages merge in one transaction."""
+    lake_follow: bool = False
+    """Replays rewrite the lake behind their loads (``POS_WAREHOUSE_REPLAY_LAKE_FOLLOW``)."""
     runs: int = 3
     """Runs of the QianHub replay and of its raw limit (the ``bench:`` line's figures are their
     medians; see :data:`etl.bench.stages.REPEATED`)."""

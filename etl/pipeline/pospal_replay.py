@@ -5,11 +5,11 @@ online orders, then one unit per member history landed for that day -- each unit
 absent with its own meta.loads row, exactly as :func:`etl.pipeline.pospal.load_account_day`
 loaded them. What a replay of many account-days does differently, and why:
 
-* The Parquet lake is rewritten behind the replay, once per partition as it moves past a
-  business date, and the last dates at the end (:class:`~etl.warehouse.lake_follow.LakeFollower`),
-  not after every account-day: every store of a chain writes the same business-date
-  partitions, so a rewrite per account-day costs N rewrites of a growing file per day
-  (measured: 38% of a 200k-ticket replay).
+* The Parquet lake is rewritten once per partition when the replay ends (or behind it, as it
+  moves past a business date, with ``POS_WAREHOUSE_REPLAY_LAKE_FOLLOW``: see
+  :class:`~etl.warehouse.lake_follow.LakeFollower`), not after every account-day: every
+  store of a chain writes the same business-date partitions, so a rewrite per account-day
+  costs N rewrites of a growing file per day (measured: 38% of a 200k-ticket replay).
 * Consecutive account-days are loaded together, about ``replay_stack_records`` records at a
   time, in ONE transaction with one merge per entity
   (:meth:`~etl.warehouse.Warehouse.load_many`): the tables end as if the units were loaded

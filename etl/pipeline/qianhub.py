@@ -186,6 +186,19 @@ def _replay_unit(
     return _with_raw(unit, path, raw), batch
 
 
+THREAD_AHEAD = 4
+"""Flattened shop-days waiting per flatten thread (native flattener) by default. A shop-day
+of 1,500 bills flattens in tens of milliseconds, so the loading thread seldom waits for one
+with a few queued, and each one waiting holds about 7 MB. Measured at 1M bills on 2 cores
+(two threads, glibc's mmap threshold at 1 MiB): 8 waiting, 8,957 and 8,996 bills/s, 879 and
+896 MB peak (2 runs); 16 waiting, 8,615-9,371 bills/s, 936-948 MB (3 runs); 4 waiting,
+8,064-8,691 bills/s, 833-844 MB (3 runs)."""
+PROCESS_AHEAD = 16
+"""Flattened shop-days waiting in all with worker processes (no native flattener), which
+take far longer per unit: about a stack's worth, so the workers flatten the next stack
+while the loading process merges one."""
+
+
 def replay_days(
     warehouse: Warehouse,
     raw: RawStore,
@@ -193,7 +206,7 @@ def replay_days(
     *,
     settings: WarehouseSettings,
     workers: int | None = None,
-    ahead: int = 16,
+    ahead: int | None = None,
     stack_records: int | None = None,
 ) -> Iterator[tuple[dt.date, int, LoadResult | None]]:
     """Replay many shop-days, yielding ``(business_date, shop_id, result)`` in the given order
@@ -213,11 +226,13 @@ def replay_days(
     warehouse ends exactly as if they were loaded one by one.
     Each unit keeps its own meta.loads row and lineage and is whole or absent; a stack that
     fails is loaded again one unit at a time, so a bad unit fails alone and raises after the
-    units before it have landed. The Parquet lake is rewritten behind the replay, each
-    partition once the commits have moved past it, the last ones at the end (see
-    :meth:`Warehouse.lake_deferred` with ``follow``). At most ``ahead`` flattened units wait
-    in memory; stopping the iteration early cancels the rest. While units load, DuckDB gets
-    the cores the workers leave (see :func:`~etl.pipeline.workers.replaying`).
+    units before it have landed. The Parquet lake is rewritten when the replay ends, or
+    behind it with ``POS_WAREHOUSE_REPLAY_LAKE_FOLLOW`` (see :meth:`Warehouse.lake_deferred`
+    with ``follow``). At most ``ahead`` flattened units wait
+    in memory (default: :data:`THREAD_AHEAD` per flatten thread, :data:`PROCESS_AHEAD` in
+    all with worker processes); stopping the iteration early cancels the rest. While units
+    load, DuckDB gets the cores the workers leave (see
+    :func:`~etl.pipeline.workers.replaying`).
     """
     workers = workers or settings.replay_workers or replay_workers()
     stack_records = stack_records or settings.replay_stack_records
@@ -231,7 +246,7 @@ def replay_days(
         units,
         job,
         workers=workers,
-        ahead=ahead,
+        ahead=ahead or (THREAD_AHEAD * workers if NATIVE_FLATTEN else PROCESS_AHEAD),
         name=_describe,
         threads=NATIVE_FLATTEN,  # the native flattener leaves the GIL: threads will do
         follow=settings.replay_lake_follow,

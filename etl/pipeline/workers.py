@@ -10,8 +10,10 @@ them is gone.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import platform
 import threading
 import time
 from collections import deque
@@ -34,6 +36,10 @@ R = TypeVar("R")
 PARENT_POLL_SECONDS = 0.5
 HUGE_PAGE_MALLOC = "glibc.malloc.hugetlb=1"
 """The glibc tunable the flatten workers start with (see :func:`worker_environment`)."""
+MMAP_THRESHOLD = 1 << 20
+"""Blocks of this size or more that the loading process of a replay takes from the kernel
+and gives back to it (see :func:`big_blocks_to_the_kernel`)."""
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h
 
 
 def replay_workers() -> int:
@@ -63,6 +69,33 @@ def system_arrow_memory() -> None:
     against 1,056 MB, no slower. For the rest of the process, like any pool choice; buffers
     already allocated keep their own pool."""
     pa.set_memory_pool(pa.system_memory_pool())
+
+
+def big_blocks_to_the_kernel() -> None:
+    """glibc's malloc maps every block of :data:`MMAP_THRESHOLD` or more on its own and
+    unmaps it when freed, for the rest of this process. By default the threshold climbs to
+    the largest block freed so far (up to 32 MiB), after which a replay's unit-sized buffers
+    (bodies, Arrow columns, stacks) come from the heap, and a heap keeps what is freed inside
+    it resident until the blocks above are freed too; the heap's free top is handed back
+    beyond twice the threshold, where that threshold too may have climbed. Measured at 1M
+    bills on 2 cores, bench defaults: 936-948 MB peak against 1,031-1,039 MB, no slower (3
+    runs each).
+
+    Only the loading process: the flatten worker processes keep their unit buffers on the
+    heap, backed by huge pages (:func:`worker_environment`), which mapping each block anew
+    would undo. Nothing with other C libraries, or where ``MALLOC_MMAP_THRESHOLD_`` or the
+    ``glibc.malloc.mmap_threshold`` tunable already says (the user's choice)."""
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ or "glibc.malloc.mmap_threshold" in tunables:
+        return
+    if platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    mallopt(_M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD)  # as glibc pairs them; it may have climbed
 
 
 def _start_worker(parent_pid: int) -> None:
@@ -133,6 +166,7 @@ def replaying(
     start, nothing pickled between processes, no second copy of the libraries in memory.
     """
     system_arrow_memory()  # the loading process's stacks and lake batches too
+    big_blocks_to_the_kernel()
     # Contexts exit in reverse: the pool ends (its workers with it) before the lake rewrite.
     with (
         warehouse.lake_deferred(follow=follow),

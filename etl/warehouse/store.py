@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,7 +132,8 @@ class Warehouse:
 
         ``follow``: a backfill in date order; the partitions each commit leaves untouched are
         rewritten meanwhile on a thread (:class:`~etl.warehouse.lake_follow.LakeFollower`),
-        so that the end has only the last dates left to rewrite.
+        so that the end has only the last dates left to rewrite; every COMMIT waits for the
+        rewrite running, if any (see that module).
         """
         follower = None
         if follow and self._follower is None:
@@ -245,12 +246,16 @@ class Warehouse:
             self._rollback()
             if not isinstance(exc, Exception):
                 raise  # KeyboardInterrupt / SystemExit: rolled back, stop everything
-            names = ", ".join(unit.describe() for unit, _ in units)
-            if len(units) == 1:
-                self.record_failure(units[0][0], started_at, exc)
-            raise LoadError(f"{names}: load rolled back: {exc}") from exc
-        # Outside the try: a COMMIT that fails has rolled back by itself and is the real error.
-        self.con.execute("COMMIT")
+            raise self._failed(units, started_at, exc, "load rolled back") from exc
+        try:
+            with self._follower.quiet() if self._follower is not None else nullcontext():
+                self.con.execute("COMMIT")
+        except duckdb.InterruptException:
+            raise  # the operator stopped the run
+        except duckdb.Error as exc:  # a COMMIT that fails has rolled back by itself
+            # (e.g. out of DuckDB memory): a LoadError, so a replay loads the stack again one
+            # unit at a time (load_stacked)
+            raise self._failed(units, started_at, exc, "commit failed, rolled back") from exc
         kill_point("committed")
         if self._follower is not None:
             self._follower.committed({(table, value) for table, (value, _) in marks})
@@ -274,6 +279,19 @@ class Warehouse:
             self.read_copy.committed(self.con)  # publishes when due; a failure only warns
         return list(results.values())
 
+    def _failed(
+        self,
+        units: Sequence[tuple[LoadUnit, FlatBatch]],
+        started_at: dt.datetime,
+        exc: Exception,
+        what: str,
+    ) -> LoadError:
+        """The error of a load that did not land (a single unit's failure logged)."""
+        if len(units) == 1:
+            self.record_failure(units[0][0], started_at, exc)
+        names = ", ".join(unit.describe() for unit, _ in units)
+        return LoadError(f"{names}: {what}: {exc}")
+
     def load_stacked(
         self, units: Sequence[tuple[LoadUnit, FlatBatch]], entities: Sequence[EntitySpec]
     ) -> Iterator[LoadResult]:
@@ -292,10 +310,21 @@ class Warehouse:
                 len(units),
                 exc.__cause__ or exc,
             )
+            self._settle_follower()  # the memory its rewrites hold may be what failed
             for unit, batch in units:
                 yield self.load(unit, batch, entities)
             return
         yield from results
+
+    def _settle_follower(self) -> None:
+        """Wait for the lake follower's rewrites (if one runs), which share DuckDB's memory
+        with the loads; a failure of its own is logged and left for the final sync."""
+        if self._follower is None:
+            return
+        try:
+            self._follower.settle()
+        except (duckdb.Error, OSError) as exc:
+            log.warning("lake follower not settled before the retry, marks kept: %s", exc)
 
     def _rollback(self) -> None:
         try:

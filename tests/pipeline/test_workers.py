@@ -4,16 +4,24 @@ when the caller stops early."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
+import platform
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from etl.config import WarehouseSettings
 from etl.errors import LoadError
+from etl.pipeline import qianhub
+from etl.pipeline.qianhub import PROCESS_AHEAD, THREAD_AHEAD
 from etl.pipeline.workers import (
     HUGE_PAGE_MALLOC,
     flatten_pool,
@@ -21,6 +29,8 @@ from etl.pipeline.workers import (
     replaying,
     worker_environment,
 )
+from etl.raw import RawStore
+from etl.warehouse import Warehouse
 
 
 def square(n: int) -> int:
@@ -185,3 +195,87 @@ def test_threads_replace_processes_for_work_outside_the_gil() -> None:
     assert [square for square, _ in seen] == [1, 4, 9, 16]
     assert all(name.startswith("flatten") for _, name in seen)
     assert warehouse.alive_at_rewrite == []
+
+
+MAPPED_BLOCKS = """
+import ctypes, os, sys
+from etl.pipeline.workers import big_blocks_to_the_kernel
+
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd",
+        "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.mallinfo2.restype = Info
+
+def mapped_by(size):
+    before = libc.mallinfo2().hblks
+    block = libc.malloc(size)
+    mapped = libc.mallinfo2().hblks - before
+    libc.free(block)
+    return mapped
+
+libc.free(libc.malloc(16 << 20))  # freeing a big mapped block raises glibc's threshold
+if sys.argv[1] == "set":
+    big_blocks_to_the_kernel()
+print(mapped_by(2 << 20))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="a glibc malloc setting")
+@pytest.mark.parametrize(
+    ("how", "env", "expected"),
+    [
+        ("set", {}, "1"),  # a 2 MiB block is mapped on its own once the setting is made
+        ("unset", {}, "0"),  # by default it comes from the heap, after the 16 MiB free
+        ("set", {"MALLOC_MMAP_THRESHOLD_": str(32 << 20)}, "0"),  # the user's own choice
+    ],
+)
+def test_the_loading_process_maps_big_blocks_on_their_own(
+    how: str, env: dict[str, str], expected: str
+) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    environ.pop("GLIBC_TUNABLES", None)
+    done = subprocess.run(
+        [sys.executable, "-c", MAPPED_BLOCKS, how],
+        env=environ | env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("native", "workers", "ahead"),
+    [(True, 2, 2 * THREAD_AHEAD), (True, 3, 3 * THREAD_AHEAD), (False, 2, PROCESS_AHEAD)],
+)
+def test_a_qianhub_replay_keeps_a_few_units_waiting_per_flatten_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, native: bool, workers: int, ahead: int
+) -> None:
+    """The default window: ``THREAD_AHEAD`` per native flatten thread (each unit waiting is
+    memory), ``PROCESS_AHEAD`` in all for worker processes; an explicit ``ahead`` wins."""
+    seen: list[tuple[int, bool]] = []
+    real = qianhub.replaying
+
+    @contextmanager
+    def recorded(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        seen.append((kwargs["ahead"], kwargs["threads"]))
+        with real(*args, **kwargs) as results:
+            yield results
+
+    monkeypatch.setattr(qianhub, "replaying", recorded)
+    monkeypatch.setattr(qianhub, "NATIVE_FLATTEN", native)
+    settings = WarehouseSettings(home=tmp_path, reader_copy=False)
+    raw = RawStore(tmp_path / "raw")
+    day = dt.date(2026, 11, 1)
+    with Warehouse.open(settings) as wh:
+        for window in (None, 5):
+            units = qianhub.replay_days(
+                wh, raw, [(day, 10)], settings=settings, workers=workers, ahead=window
+            )
+            assert list(units) == [(day, 10, None)]  # nothing landed
+    assert seen == [(ahead, native), (5, native)]

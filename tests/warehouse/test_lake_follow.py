@@ -16,6 +16,7 @@ from etl.config import WarehouseSettings
 from etl.warehouse import LoadUnit, Warehouse, lake_follow
 from etl.warehouse.lake import Partition
 from etl.warehouse.lake_check import lake_differences, partition_differences
+from etl.warehouse.lake_follow import LakeFollower
 from tests.warehouse.test_upsert import D1, D2, SPEC, _create, batch
 
 D3 = dt.date(2026, 11, 3)
@@ -67,27 +68,46 @@ def test_partitions_a_commit_left_alone_are_rewritten_behind_it(tmp_path: Path) 
 def test_a_partition_touched_after_its_rewrite_read_keeps_its_marks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rewrite of D1 reads DuckDB (t.child first), then a commit adds a bill to D1 before
-    the rewrite reports back: the file it wrote is stale, so D1's marks must stay for the
-    final sync (and t.parent's rewrite, not started yet, is skipped)."""
-    read, release = threading.Event(), threading.Event()
-    real = lake_follow.rewrite_partition
+    """The rewrite of D1 reads DuckDB (t.child first) while a load adds a bill to D1: the
+    load's COMMIT waits for the rewrite (no rewrite beside a COMMIT), so the file written is
+    stale and D1's marks must stay for the final sync."""
+    read, release, waiting = threading.Event(), threading.Event(), threading.Event()
+    order: list[str] = []
+    real_rewrite, real_quiet = lake_follow.rewrite_partition, LakeFollower.quiet
 
     def slow(con: duckdb.DuckDBPyConnection, lake: Path, part: Partition, files: Files) -> None:
-        real(con, lake, part, files)
-        if part[2] == D1.isoformat():
+        real_rewrite(con, lake, part, files)
+        if part[2] == D1.isoformat() and not read.is_set():
             read.set()
             assert release.wait(timeout=60)  # a safety net only: the test releases it
+            order.append(f"{part[0]} rewritten")
+
+    def quiet(follower: LakeFollower) -> Any:
+        waiting.set()
+        return real_quiet(follower)
 
     monkeypatch.setattr(lake_follow, "rewrite_partition", slow)
+    monkeypatch.setattr(LakeFollower, "quiet", quiet)
     with Warehouse.open(WarehouseSettings(home=tmp_path)) as wh:
         _create(wh)
         with wh.lake_deferred(follow=True):
             _load(wh, "a", (1, D1, 0, "10:00", "1.00", ["x"]))
+            waiting.clear()
             _load(wh, "b", (2, D2, 0, "10:00", "2.00", []))  # schedules D1
             assert read.wait(timeout=60)  # D1's first table read and written, not reported
-            _load(wh, "c", (3, D1, 0, "12:00", "3.00", ["late"]))  # touches D1 again
+            waiting.clear()
+
+            def late() -> None:
+                _load(wh, "c", (3, D1, 0, "12:00", "3.00", ["late"]))  # touches D1 again
+                order.append("c committed")
+
+            loader = threading.Thread(target=late)
+            loader.start()
+            assert waiting.wait(timeout=60)  # c is at its COMMIT, which must wait
+            assert order == []
             release.set()
+            loader.join(timeout=60)
+            assert order == ["t.child rewritten", "c committed"]
             _follower(wh).settle()
             marked = _marked(wh)
             assert {(t, D1.isoformat()) for t in TABLES} <= marked
@@ -137,14 +157,19 @@ def test_without_follow_nothing_is_rewritten_before_the_block_ends(tmp_path: Pat
         _equal_everywhere(wh)
 
 
-@pytest.mark.parametrize("follow", [True, False])
-def test_a_replay_follows_unless_the_setting_says_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, follow: bool
+@pytest.mark.parametrize(("env", "follow"), [("true", True), ("false", False), (None, False)])
+def test_a_replay_follows_only_where_the_setting_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: str | None, follow: bool
 ) -> None:
+    """Off by default (a rewrite may not run beside a COMMIT, and waiting for it cost more
+    than it saved)."""
     from etl.pipeline.qianhub import replay_days
     from etl.raw import RawStore
 
-    monkeypatch.setenv("POS_WAREHOUSE_REPLAY_LAKE_FOLLOW", str(follow).lower())
+    if env is None:
+        monkeypatch.delenv("POS_WAREHOUSE_REPLAY_LAKE_FOLLOW", raising=False)
+    else:
+        monkeypatch.setenv("POS_WAREHOUSE_REPLAY_LAKE_FOLLOW", env)
     settings = WarehouseSettings(home=tmp_path)
     assert settings.replay_lake_follow is follow
     seen: list[bool] = []

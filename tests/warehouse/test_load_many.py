@@ -18,6 +18,7 @@ from etl.errors import LoadError
 from etl.pipeline.qianhub import _load_stack
 from etl.warehouse import LoadUnit, Warehouse, upsert
 from etl.warehouse.lake_check import lake_differences
+from etl.warehouse.lake_follow import LakeFollower
 from tests.warehouse.test_upsert import BIG, D1, D2, SPEC, _create, batch
 
 DATES = (D1, D2, D2 + dt.timedelta(days=1))
@@ -273,3 +274,77 @@ def test_a_child_row_without_its_parent_in_the_stack_is_not_written(
         )
         notes = wh.con.execute("SELECT note FROM t.child ORDER BY ALL").fetchall()
     assert notes == [("x",)]
+
+
+OUT_OF_MEMORY = (
+    "TransactionContext Error: Failed to commit: failed to pin block of size 256.0 KiB "
+    "(183.2 MiB/183.1 MiB used)"
+)
+
+
+class CommitFails:
+    """The warehouse's connection, whose next ``failures`` COMMITs fail as DuckDB's does
+    out of memory: the transaction rolled back by itself, a TransactionException."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, failures: int = 1) -> None:
+        self.con, self.failures = con, failures
+
+    def execute(self, sql: str, *args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        if sql == "COMMIT" and self.failures:
+            self.failures -= 1
+            self.con.execute("ROLLBACK")
+            raise duckdb.TransactionException(OUT_OF_MEMORY)
+        return self.con.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.con, name)
+
+
+def test_a_unit_whose_commit_fails_raises_a_load_error_and_is_logged(
+    settings: WarehouseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unit = LoadUnit("test", "ep", "one", D1, load_id="one")
+    with Warehouse.open(settings) as wh:
+        _create(wh)
+        monkeypatch.setattr(wh, "con", CommitFails(wh.con))
+        with pytest.raises(LoadError, match=r"one.*commit failed, rolled back.*pin block"):
+            wh.load(unit, batch((1, D1, 0, "10:00", "1.00", ["x"])), [SPEC])
+        monkeypatch.undo()
+        assert wh.con.execute("SELECT count(*) FROM t.parent").fetchall() == [(0,)]
+        assert logged(wh) == [("one", "failed", 0, 0)]
+
+
+def test_a_stack_whose_commit_fails_lands_unit_by_unit_once_the_follower_settled(
+    settings: WarehouseSettings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Out of DuckDB memory at COMMIT (the lake follower's rewrite beside the merge, as a
+    1M-bill replay with one flatten worker met it): the follower's rewrites are waited for
+    and the units land one by one; nothing lost, the lake still equal."""
+    settled: list[int] = []
+    real_settle = LakeFollower.settle
+
+    def settle(follower: LakeFollower) -> None:
+        settled.append(len(follower._pending))
+        real_settle(follower)
+
+    units = [
+        (LoadUnit("test", "ep", name, D2, load_id=name), batch((n, D2, 0, "10:00", "1.00", [])))
+        for n, name in ((2, "b"), (3, "c"))
+    ]
+    with Warehouse.open(settings) as wh:
+        _create(wh)
+        with wh.lake_deferred(follow=True):
+            wh.load(
+                LoadUnit("test", "ep", "a", D1), batch((1, D1, 0, "10:00", "1.00", ["x"])), [SPEC]
+            )
+            monkeypatch.setattr(LakeFollower, "settle", settle)
+            monkeypatch.setattr(wh, "con", CommitFails(wh.con))
+            results = list(wh.load_stacked(units, [SPEC]))
+            monkeypatch.undo()
+        assert [r.load_id for r in results] == ["b", "c"]
+        assert len(settled) == 1  # waited for once, before the fallback
+        assert logged(wh)[1:] == [("b", "committed", 1, 0), ("c", "committed", 1, 0)]
+        for table in ("t.parent", "t.child"):
+            assert lake_differences(wh.con, wh.lake_dir, table, "business_date") == 0
+    assert "units loaded together failed, loading them one by one" in caplog.text
+    assert "pin block" in caplog.text
