@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.warehouse.lake import WHOLE_FILE, partition_file, partition_folder
+from etl.warehouse.lake_files import WHOLE_FILE, partition_file, partition_folder
 from etl.warehouse.upsert import q, table_columns
 
 

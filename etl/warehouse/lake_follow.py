@@ -87,10 +87,7 @@ class LakeFollower:
         self._commits += 1
         for key in keys:
             self._touched[key] = self._commits
-        try:
-            self._collect()
-        except (duckdb.Error, OSError) as exc:
-            log.warning("lake marks not cleared after a rewrite, kept for the sync: %s", exc)
+        self._collect_or_warn()
         for key, last in sorted(self._touched.items()):
             if last < self._commits and key not in self._pending:
                 future = self._pool.submit(self._rewrite, key, self._commits)
@@ -99,23 +96,29 @@ class LakeFollower:
     def settle(self) -> None:
         """Wait for every scheduled rewrite and clear what is current (the lake then holds
         all but the partitions the latest commit touched): for a caller that wants that
-        state now, such as a test; a replay does not wait."""
+        state now, such as a test, or a stack retried after a failure. Never raises, as
+        :meth:`committed`."""
         for _, future in list(self._pending.values()):
             with suppress(Exception):  # its failure is logged by _collect
                 future.exception()
-        self._collect()
+        self._collect_or_warn()
 
     def finish(self) -> int:
         """Stop: rewrites not started are dropped (left marked for the final sync), the one
         running is waited for and cleared if still current. Returns :attr:`rewritten`."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         try:
-            self._collect()
-        except (duckdb.Error, OSError) as exc:
-            log.warning("lake marks not cleared after a rewrite, kept for the sync: %s", exc)
+            self._collect_or_warn()
         finally:
             self._cursor.close()
         return self.rewritten
+
+    def _collect_or_warn(self) -> None:
+        """:meth:`_collect`; a failure to clear marks is logged, the marks stay for the sync."""
+        try:
+            self._collect()
+        except (duckdb.Error, OSError) as exc:
+            log.warning("lake marks not cleared after a rewrite, kept for the sync: %s", exc)
 
     def _collect(self) -> None:
         current = []

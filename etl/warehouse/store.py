@@ -24,7 +24,8 @@ from etl.chaos.hooks import kill_point
 from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.warehouse.connection import apply_ddl, open_database
-from etl.warehouse.lake import lake_columns, mark_dirty, remove_stale_temp_files, sync_lake
+from etl.warehouse.lake import lake_columns, mark_dirty, sync_lake
+from etl.warehouse.lake_files import remove_stale_temp_files
 from etl.warehouse.lake_follow import LakeFollower
 from etl.warehouse.meta import LoadUnit, record_load, record_rejects, utcnow
 from etl.warehouse.replica import ReadCopy, needs_publish
@@ -310,21 +311,12 @@ class Warehouse:
                 len(units),
                 exc.__cause__ or exc,
             )
-            self._settle_follower()  # the memory its rewrites hold may be what failed
+            if self._follower is not None:
+                self._follower.settle()  # the memory its rewrites hold may be what failed
             for unit, batch in units:
                 yield self.load(unit, batch, entities)
             return
         yield from results
-
-    def _settle_follower(self) -> None:
-        """Wait for the lake follower's rewrites (if one runs), which share DuckDB's memory
-        with the loads; a failure of its own is logged and left for the final sync."""
-        if self._follower is None:
-            return
-        try:
-            self._follower.settle()
-        except (duckdb.Error, OSError) as exc:
-            log.warning("lake follower not settled before the retry, marks kept: %s", exc)
 
     def _rollback(self) -> None:
         try:

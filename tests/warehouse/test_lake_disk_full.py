@@ -19,8 +19,8 @@ from etl.config import WarehouseSettings
 from etl.flatten.qianhub import BATCH_ENTITIES, flatten_batch_bodies
 from etl.simulator import QianhubWorld
 from etl.warehouse import LoadResult, LoadUnit, Warehouse
-from etl.warehouse.lake import partition_file
 from etl.warehouse.lake_check import lake_differences
+from etl.warehouse.lake_files import partition_file
 
 DAY = dt.date(2026, 11, 5)
 ENCODE = msgspec.json.Encoder(decimal_format="number").encode

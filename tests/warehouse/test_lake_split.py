@@ -16,7 +16,7 @@ import pytest
 
 from etl.batch import REC, EntitySpec, FlatBatch
 from etl.config import WarehouseSettings
-from etl.warehouse import LoadUnit, Warehouse, lake
+from etl.warehouse import LoadUnit, Warehouse, lake, lake_files
 from etl.warehouse.lake_check import lake_differences, partition_differences
 
 SPLIT = EntitySpec("t.sale", key=("id",), children=("t.sale_line",), file_column="account")
@@ -229,7 +229,7 @@ def test_partitions_rewritten_on_threads_and_a_failure_keeps_its_marks(
 def test_accounts_spanning_batches_land_in_their_own_files(
     settings: WarehouseSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lake, "BATCH_ROWS", 2)  # runs of an account cross batch boundaries
+    monkeypatch.setattr(lake_files, "BATCH_ROWS", 2)  # runs of an account cross batch boundaries
     with Warehouse.open(settings) as wh, wh.lake_deferred():
         _create(wh)
         wh.load(
