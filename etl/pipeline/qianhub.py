@@ -31,7 +31,7 @@ from etl.flatten.qianhub import (
 from etl.flatten.qianhub_native import AVAILABLE as NATIVE_FLATTEN
 from etl.pipeline import qianhub_landed
 from etl.pipeline.qianhub_landed import flatten_landed
-from etl.pipeline.workers import replay_workers, replaying
+from etl.pipeline.workers import StackWindow, replay_workers, replaying
 from etl.qianhub.client import BOH_TYPES, QianhubClient
 from etl.qianhub.windows import fetch_windows
 from etl.raw import RawStore
@@ -187,12 +187,14 @@ def _replay_unit(
 
 
 THREAD_AHEAD = 4
-"""Flattened shop-days waiting per flatten thread (native flattener) by default. A shop-day
-of 1,500 bills flattens in tens of milliseconds, so the loading thread seldom waits for one
-with a few queued, and each one waiting holds about 7 MB. Measured at 1M bills on 2 cores
-(two threads, glibc's mmap threshold at 1 MiB): 8 waiting, 8,957 and 8,996 bills/s, 879 and
-896 MB peak (2 runs); 16 waiting, 8,615-9,371 bills/s, 936-948 MB (3 runs); 4 waiting,
-8,064-8,691 bills/s, 833-844 MB (3 runs)."""
+"""Flattened shop-days waiting per flatten thread (native flattener) until the first stack is
+loaded; after it, a stack's worth (:class:`~etl.pipeline.workers.StackWindow`). Each one
+waiting holds about 7 MB at 1,500 bills. Measured at 1M bills on 2 cores, with this fixed
+window and no stack's worth after it (two threads, glibc's mmap threshold at 1 MiB): 8
+waiting, 8,957 and 8,996 bills/s, 879 and 896 MB peak (2 runs); 16 waiting, 8,615-9,371
+bills/s, 936-948 MB (3 runs); 4 waiting, 8,064-8,691 bills/s, 833-844 MB (3 runs)."""
+MOST_AHEAD = 64
+"""The most flattened shop-days waiting, however small they are."""
 PROCESS_AHEAD = 16
 """Flattened shop-days waiting in all with worker processes (no native flattener), which
 take far longer per unit: about a stack's worth, so the workers flatten the next stack
@@ -229,13 +231,18 @@ def replay_days(
     units before it have landed. The Parquet lake is rewritten when the replay ends, or
     behind it with ``POS_WAREHOUSE_REPLAY_LAKE_FOLLOW`` (see :meth:`Warehouse.lake_deferred`
     with ``follow``). At most ``ahead`` flattened units wait
-    in memory (default: :data:`THREAD_AHEAD` per flatten thread, :data:`PROCESS_AHEAD` in
-    all with worker processes); stopping the iteration early cancels the rest. While units
+    in memory (default: :data:`THREAD_AHEAD` per flatten thread until the first stack is
+    loaded, then one more than the units of the latest full stack, at most
+    :data:`MOST_AHEAD`; :data:`PROCESS_AHEAD` in all with worker processes); stopping the
+    iteration early cancels the rest. While units
     load, DuckDB gets the cores the workers leave (see
     :func:`~etl.pipeline.workers.replaying`).
     """
     workers = workers or settings.replay_workers or replay_workers()
     stack_records = stack_records or settings.replay_stack_records
+    window: int | StackWindow = ahead or PROCESS_AHEAD
+    if ahead is None and NATIVE_FLATTEN:
+        window = StackWindow(THREAD_AHEAD * workers, MOST_AHEAD)
 
     def job(unit: tuple[dt.date, int]) -> tuple[RawStore, int, dt.date, BusinessDayRule]:
         return raw, unit[1], unit[0], settings.rule
@@ -246,7 +253,7 @@ def replay_days(
         units,
         job,
         workers=workers,
-        ahead=ahead or (THREAD_AHEAD * workers if NATIVE_FLATTEN else PROCESS_AHEAD),
+        ahead=window,
         name=_describe,
         threads=NATIVE_FLATTEN,  # the native flattener leaves the GIL: threads will do
         follow=settings.replay_lake_follow,
@@ -260,6 +267,8 @@ def replay_days(
                 continue
             stacked.append((business_date, shop_id, flattened))
             if sum(batch.records for _, _, (_, batch) in stacked) >= stack_records:
+                if isinstance(window, StackWindow):
+                    window.stacked(len(stacked))
                 yield from _load_stack(warehouse, stacked)
         yield from _load_stack(warehouse, stacked)
 

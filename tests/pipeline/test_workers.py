@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,10 @@ import pytest
 from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.pipeline import qianhub
-from etl.pipeline.qianhub import PROCESS_AHEAD, THREAD_AHEAD
+from etl.pipeline.qianhub import MOST_AHEAD, PROCESS_AHEAD, THREAD_AHEAD
 from etl.pipeline.workers import (
     HUGE_PAGE_MALLOC,
+    StackWindow,
     flatten_pool,
     in_order,
     replaying,
@@ -58,6 +60,35 @@ def test_results_come_in_order_with_a_bounded_window() -> None:
     assert out == [(5, 25), (1, 1), (4, 16), (2, 4), (6, 36)]
     assert submitted == items
     assert max(ahead_seen) == 2  # never more than ``ahead`` waiting
+
+
+def test_a_stack_window_grows_to_a_stack_and_the_pool_follows_it() -> None:
+    """The window starts at its floor; once the loader says a stack took 6 units, 7 may
+    wait; it never goes below the floor nor above its most."""
+    window = StackWindow(2, 9)
+    assert window() == 2
+    submitted: list[int] = []
+    taken = 0
+    waiting = []
+
+    def args(n: int) -> tuple[int]:
+        submitted.append(n)
+        waiting.append(len(submitted) - taken)
+        return (n,)
+
+    with ThreadPoolExecutor(2) as pool:
+        for item, result in in_order(pool, square, [n for n in range(20) if n != 3], args, window):
+            assert result == item * item
+            taken += 1
+            if taken == 4:
+                window.stacked(6)
+    assert waiting[:5] == [1, 2, 2, 2, 2]  # the floor, until the stack was told
+    assert max(waiting) == 7
+    assert len(submitted) == 19
+    window.stacked(0)
+    assert window() == 2
+    window.stacked(100)
+    assert window() == 9
 
 
 def test_a_worker_error_is_raised_at_its_item_naming_it() -> None:
@@ -256,14 +287,19 @@ def test_the_loading_process_maps_big_blocks_on_their_own(
 def test_a_qianhub_replay_keeps_a_few_units_waiting_per_flatten_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, native: bool, workers: int, ahead: int
 ) -> None:
-    """The default window: ``THREAD_AHEAD`` per native flatten thread (each unit waiting is
-    memory), ``PROCESS_AHEAD`` in all for worker processes; an explicit ``ahead`` wins."""
+    """The default window: ``THREAD_AHEAD`` per native flatten thread until the first stack
+    (then a stack's worth, see the window's own test), ``PROCESS_AHEAD`` in all for worker
+    processes; an explicit ``ahead`` wins."""
     seen: list[tuple[int, bool]] = []
     real = qianhub.replaying
 
     @contextmanager
     def recorded(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        seen.append((kwargs["ahead"], kwargs["threads"]))
+        ahead = kwargs["ahead"]
+        if isinstance(ahead, StackWindow):  # native threads: the floor, then a stack's worth
+            assert ahead.most == MOST_AHEAD
+            ahead = ahead()
+        seen.append((ahead, kwargs["threads"]))
         with real(*args, **kwargs) as results:
             yield results
 
