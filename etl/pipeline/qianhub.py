@@ -241,7 +241,7 @@ def replay_days(
     workers = workers or settings.replay_workers or replay_workers()
     stack_records = stack_records or settings.replay_stack_records
     window: int | StackWindow = ahead or PROCESS_AHEAD
-    if ahead is None and NATIVE_FLATTEN:
+    if not ahead and NATIVE_FLATTEN:
         window = StackWindow(THREAD_AHEAD * workers, MOST_AHEAD)
 
     def job(unit: tuple[dt.date, int]) -> tuple[RawStore, int, dt.date, BusinessDayRule]:

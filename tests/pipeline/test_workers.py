@@ -41,25 +41,32 @@ def square(n: int) -> int:
     return n * n
 
 
-def test_results_come_in_order_with_a_bounded_window() -> None:
-    submitted: list[int] = []
-    taken = 0
-    ahead_seen = []
+class Submissions:
+    """``args`` for :func:`in_order` that records each item submitted and how many were
+    waiting (submitted, not yet taken) once it was; the caller counts what it takes."""
 
-    def args(n: int) -> tuple[int]:
-        submitted.append(n)
-        ahead_seen.append(len(submitted) - taken)
+    def __init__(self) -> None:
+        self.submitted: list[int] = []
+        self.waiting: list[int] = []
+        self.taken = 0
+
+    def args(self, n: int) -> tuple[int]:
+        self.submitted.append(n)
+        self.waiting.append(len(self.submitted) - self.taken)
         return (n,)
 
+
+def test_results_come_in_order_with_a_bounded_window() -> None:
+    seen = Submissions()
     items = [5, 1, 4, 2, 6]
     out = []
     with flatten_pool(2) as pool:
-        for item, result in in_order(pool, square, items, args, ahead=2):
+        for item, result in in_order(pool, square, items, seen.args, ahead=2):
             out.append((item, result))
-            taken += 1
+            seen.taken += 1
     assert out == [(5, 25), (1, 1), (4, 16), (2, 4), (6, 36)]
-    assert submitted == items
-    assert max(ahead_seen) == 2  # never more than ``ahead`` waiting
+    assert seen.submitted == items
+    assert max(seen.waiting) == 2  # never more than ``ahead`` waiting
 
 
 def test_a_stack_window_grows_to_a_stack_and_the_pool_follows_it() -> None:
@@ -67,24 +74,17 @@ def test_a_stack_window_grows_to_a_stack_and_the_pool_follows_it() -> None:
     wait; it never goes below the floor nor above its most."""
     window = StackWindow(2, 9)
     assert window() == 2
-    submitted: list[int] = []
-    taken = 0
-    waiting = []
-
-    def args(n: int) -> tuple[int]:
-        submitted.append(n)
-        waiting.append(len(submitted) - taken)
-        return (n,)
-
+    seen = Submissions()
+    items = [n for n in range(20) if n != 3]
     with ThreadPoolExecutor(2) as pool:
-        for item, result in in_order(pool, square, [n for n in range(20) if n != 3], args, window):
+        for item, result in in_order(pool, square, items, seen.args, window):
             assert result == item * item
-            taken += 1
-            if taken == 4:
+            seen.taken += 1
+            if seen.taken == 4:
                 window.stacked(6)
-    assert waiting[:5] == [1, 2, 2, 2, 2]  # the floor, until the stack was told
-    assert max(waiting) == 7
-    assert len(submitted) == 19
+    assert seen.waiting[:5] == [1, 2, 2, 2, 2]  # the floor, until the stack was told
+    assert max(seen.waiting) == 7
+    assert len(seen.submitted) == 19
     window.stacked(0)
     assert window() == 2
     window.stacked(100)
