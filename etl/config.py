@@ -73,6 +73,11 @@ class WarehouseSettings(BaseSettings):
     # 2 cores, medians of 3 runs back to back: 7,350 bills/s and 872 MB peak with it, 7,184
     # and 809 MB without; with rewrites beside the COMMITs, 8,831 against 7,688 bills/s).
     replay_lake_follow: bool = False
+    # True: the Parquet partitions a replay creates (dates the warehouse did not hold) are
+    # written from the rows it inserts, on a thread while it loads, and renamed into place at
+    # the end (etl.warehouse.lake_append), instead of read back from DuckDB at the end; any
+    # other partition is rewritten from DuckDB as before. False: every partition is.
+    replay_lake_append: bool = True
     # Analysts query a published copy (reader_path), never the file a load holds: DuckDB lets
     # no reader open a file another process has open read-write. During a load the copy is at
     # most this old (0: republished after every committed load unit; always at the end).

@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(POS_WAREHOUSE_REPLAY_LAKE_FOLLOW=true)",
     )
     parser.add_argument(
+        "--no-lake-append",
+        dest="lake_append",
+        action="store_false",
+        help="replays read every new Parquet partition back from DuckDB at the end instead "
+        "of writing it from their loads (POS_WAREHOUSE_REPLAY_LAKE_APPEND=false)",
+    )
+    parser.add_argument(
         "--stages",
         help="comma-separated stages to run, in their usual order (default: all); e.g. "
         "fetch,replay_qianhub for the peak RSS of a large replay. Stages after fetch need "
@@ -115,6 +122,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         workers=args.workers,
         stack_records=args.stack_records,
         lake_follow=args.lake_follow,
+        lake_append=args.lake_append,
         runs=max(1, args.runs),
     )
     stages = [*ORDER, *(("profile",) if config.profile else ())]
@@ -147,6 +155,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "workers": config.workers,
         "stack_records": config.stack_records,
         "lake_follow": config.lake_follow,
+        "lake_append": config.lake_append,
         "runs": config.runs,
     }
     return results

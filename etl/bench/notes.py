@@ -45,13 +45,21 @@ def _native_against_limit(results: dict[str, Any], lim: dict[str, Any]) -> list[
 
 
 def _lake_rewrite(sizes: dict[str, Any]) -> str:
-    """When a replay's Parquet rewrite runs (``--lake-follow``)."""
+    """How a replay's Parquet files are written (``--no-lake-append``, ``--lake-follow``)."""
+    if sizes.get("lake_append", True):
+        new = (
+            "each new partition written from the rows loaded, on a thread beside the merges, "
+            "and renamed into place at the end (`etl/warehouse/lake_append.py`); any other "
+            "partition read back from DuckDB "
+        )
+    else:
+        new = "every partition read back from DuckDB (--no-lake-append) "
     if sizes.get("lake_follow", False):
-        return (
+        return new + (
             "behind the loads (--lake-follow), on a thread, each partition once the commits "
             "have moved past it, and the rest at the end, partitions on several threads"
         )
-    return "at the end, partitions on several threads"
+    return new + "at the end, partitions on several threads"
 
 
 def stage_notes(results: dict[str, Any], s: dict[str, Any], sizes: dict[str, Any]) -> list[str]:

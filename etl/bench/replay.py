@@ -53,10 +53,12 @@ def settings_for(
     workers: int = 0,
     stack_records: int = 20_000,
     lake_follow: bool = False,
+    lake_append: bool = True,
 ) -> WarehouseSettings:
     """Warehouse settings of a bench home: no read copy (a file copy on a timer, not loading),
     DuckDB capped at ``memory_limit``, ``workers`` flatten processes (0: one per core),
-    replay stacks of ``stack_records``, the lake rewritten behind the loads or not."""
+    replay stacks of ``stack_records``, the lake rewritten behind the loads or not, new
+    partitions written from the loads or read back from DuckDB."""
     return WarehouseSettings(
         home=home,
         reader_copy=False,
@@ -64,6 +66,7 @@ def settings_for(
         replay_workers=workers,
         replay_stack_records=stack_records,
         replay_lake_follow=lake_follow,
+        replay_lake_append=lake_append,
     )
 
 
@@ -80,6 +83,7 @@ def _replay_qianhub_days(
         config.workers,
         config.stack_records,
         config.lake_follow,
+        config.lake_append,
     )
     results = []
     units = [(day, shop) for day in days for shop in qianhub_world(config).shop_ids()]
@@ -147,7 +151,12 @@ def replay_pospal(config: BenchConfig) -> dict[str, object]:
     shutil.rmtree(home, ignore_errors=True)
     raw = RawStore(config.raw_dir)
     settings = settings_for(
-        home, config.memory_limit, config.workers, config.stack_records, config.lake_follow
+        home,
+        config.memory_limit,
+        config.workers,
+        config.stack_records,
+        config.lake_follow,
+        config.lake_append,
     )
     stores = len(pospal_world(config).stores())
     units = [(day, account_name(i)) for day in config.dates() for i in range(1, stores + 1)]

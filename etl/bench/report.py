@@ -101,6 +101,14 @@ def _replay_rss_cell(q: dict[str, Any]) -> str:
     return f"{marks} MB"
 
 
+def _lake_summary(sizes: dict[str, Any]) -> str:
+    """Where a replay's lake files come from, in a few words."""
+    when = "behind the loads" if sizes.get("lake_follow", False) else "at the end"
+    return (
+        f"new partitions from the loads, others {when}" if sizes.get("lake_append", True) else when
+    )
+
+
 def _flatten_path(results: dict[str, Any]) -> str:
     replay = results.get("replay_qianhub") or {}
     if "flatten_threads" not in replay:
@@ -255,7 +263,7 @@ def markdown(results: dict[str, Any], command: str, sizes: dict[str, Any]) -> st
         f"replays: {sizes.get('workers') or 'one per core'} flatten worker(s) (QianHub: "
         f"{_flatten_path(results)}), stacks "
         f"of {sizes.get('stack_records', 20_000):,} records, "
-        f"lake {'behind the loads' if sizes.get('lake_follow', False) else 'at the end'}. "
+        f"lake: {_lake_summary(sizes)}. "
         f"Stages run: {', '.join(k for k in results if k != 'sizes')}.",
         "",
         "```",

@@ -58,6 +58,8 @@ class BenchConfig:
     """Records of shop-days the QianHub replay stages merge in one transaction."""
     lake_follow: bool = False
     """Replays rewrite the lake behind their loads (``POS_WAREHOUSE_REPLAY_LAKE_FOLLOW``)."""
+    lake_append: bool = True
+    """Replays write new partitions from their loads (``POS_WAREHOUSE_REPLAY_LAKE_APPEND``)."""
     runs: int = 3
     """Runs of the QianHub replay and of its raw limit (the ``bench:`` line's figures are their
     medians; see :data:`etl.bench.stages.REPEATED`)."""

@@ -158,6 +158,7 @@ def replay_account_days(
         ahead=ahead,
         name=_describe,
         follow=settings.replay_lake_follow,
+        append=settings.replay_lake_append,
     ) as flattening:
         for (day, account), landed in flattening:
             waiting.append(_account_day(raw, account, day, settings, landed))

@@ -257,6 +257,7 @@ def replay_days(
         name=_describe,
         threads=NATIVE_FLATTEN,  # the native flattener leaves the GIL: threads will do
         follow=settings.replay_lake_follow,
+        append=settings.replay_lake_append,
     ) as flattening:
         stacked: list[tuple[dt.date, int, Flattened]] = []
         for (business_date, shop_id), landed in flattening:

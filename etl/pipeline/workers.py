@@ -172,6 +172,7 @@ def replaying(
     name: Callable[[T], str],
     threads: bool = False,
     follow: bool = True,
+    append: bool = False,
 ) -> Iterator[Generator[tuple[T, R], None, None]]:
     """The frame of a replay: ``workers`` processes running ``work`` ahead of the caller
     (:func:`in_order`, at least one item per worker ahead), the Parquet lake rewritten behind
@@ -184,6 +185,7 @@ def replaying(
     partitions at once, see :data:`etl.warehouse.store.LAKE_THREADS`).
     Leaving the block early cancels the queued items before the pool waits for its workers.
     ``follow``: the lake rewritten behind the loads (``POS_WAREHOUSE_REPLAY_LAKE_FOLLOW``).
+    ``append``: new partitions written from the rows loaded (``POS_WAREHOUSE_REPLAY_LAKE_APPEND``).
 
     ``threads``: ``work`` spends its time outside the GIL (QianHub's native flattener), so
     it runs on threads of this process instead (:func:`flatten_threads`): no process to
@@ -193,7 +195,7 @@ def replaying(
     big_blocks_to_the_kernel()
     # Contexts exit in reverse: the pool ends (its workers with it) before the lake rewrite.
     with (
-        warehouse.lake_deferred(follow=follow),
+        warehouse.lake_deferred(follow=follow, append=append),
         worker_environment(),  # workers are spawned at the first submits, inside the block
         flatten_threads(workers) if threads else flatten_pool(workers) as pool,
         warehouse.threads(max(1, (os.cpu_count() or 2) - workers)),

@@ -56,7 +56,7 @@ BATCH_ROWS = 100_000
 a busy business date of bill details is millions of rows)."""
 
 
-class _AtomicFile:
+class AtomicFile:
     """A Parquet file written under a temp name and renamed over ``target`` once complete and
     durable: the old file stays whole until then, and a failure leaves no temp file."""
 
@@ -74,15 +74,26 @@ class _AtomicFile:
         self._writer.write_batch(batch)
         self.rows += batch.num_rows
 
+    def write_table(self, table: pa.Table) -> None:
+        """Append ``table`` in row groups of :data:`BATCH_ROWS` rows, whatever its chunks."""
+        assert self._writer is not None
+        self._writer.write_table(table, row_group_size=BATCH_ROWS)
+        self.rows += table.num_rows
+
+    def seal(self) -> None:
+        """No more rows: close the file and make it durable under its temp name."""
+        if self._writer is None:
+            return
+        self._writer.close()
+        self._writer = None
+        with open(self.tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+
     def commit(self, *, sync_folder: bool = True) -> int:
         """Replace ``target``; returns the rows written. ``sync_folder=False``: the caller
         fsyncs the folder (once for all its files) before the marks are forgotten."""
-        assert self._writer is not None
-        self._writer.close()
-        self._writer = None
         try:
-            with open(self.tmp, "rb") as handle:
-                os.fsync(handle.fileno())
+            self.seal()
             kill_point("parquet")
             os.replace(self.tmp, self.target)
             if sync_folder:  # the rename must be durable before meta.lake_dirty forgets it
@@ -113,13 +124,14 @@ def _make_folder(folder: Path) -> None:
 def _remove(target: Path) -> None:
     """Remove a file with no rows left, and its folder once empty, durably: a stale file must
     not come back after its marks are cleared."""
-    if not target.exists():
-        return
-    target.unlink()
     folder = target.parent  # only this partition's rewrite touches its folder
+    if target.exists():
+        target.unlink()
+    elif not folder.exists():
+        return
     if any(folder.iterdir()):
         fsync_dir(folder)
-    else:
+    else:  # also the folder a rewrite finding no rows has just made
         folder.rmdir()
         fsync_dir(folder.parent)
 
@@ -142,7 +154,7 @@ def write_partition(
     target = partition_file(lake_dir, table, column, value)
     sql, params = _select(table, column, value)
     reader = con.sql(f"{sql} ORDER BY ALL", params=params).to_arrow_reader(BATCH_ROWS)
-    file = _AtomicFile(target, reader.schema)
+    file = AtomicFile(target, reader.schema)
     try:
         for batch in reader:
             file.write(batch)
@@ -197,7 +209,7 @@ def write_files(
     order = ", ".join(q(c) for c in (file_column, *rest))
     reader = con.sql(f"{sql} ORDER BY {order}", params=params).to_arrow_reader(BATCH_ROWS)
     written: dict[str, int] = {}
-    file: _AtomicFile | None = None
+    file: AtomicFile | None = None
     try:
         for batch in reader:
             runs = pc.run_end_encode(batch.column(file_column))
@@ -210,7 +222,7 @@ def write_files(
                     if file is not None:
                         file.commit(sync_folder=False)
                     target = partition_file(lake_dir, table, column, value, file_column, name)
-                    file, written[name] = _AtomicFile(target, reader.schema), 0
+                    file, written[name] = AtomicFile(target, reader.schema), 0
                 file.write(batch.slice(start, end - start))
                 written[name] += end - start
                 start = end

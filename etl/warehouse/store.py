@@ -25,6 +25,7 @@ from etl.config import WarehouseSettings
 from etl.errors import LoadError
 from etl.warehouse.connection import apply_ddl, open_database
 from etl.warehouse.lake import lake_columns, mark_dirty, sync_lake
+from etl.warehouse.lake_append import LakeAppender
 from etl.warehouse.lake_files import remove_stale_temp_files
 from etl.warehouse.lake_follow import LakeFollower
 from etl.warehouse.meta import LoadUnit, record_load, record_rejects, utcnow
@@ -75,6 +76,7 @@ class Warehouse:
         self.read_copy = read_copy
         self._lake_deferred = 0
         self._follower: LakeFollower | None = None
+        self._appender: LakeAppender | None = None
 
     @classmethod
     @contextmanager
@@ -121,7 +123,7 @@ class Warehouse:
         return sync_lake(self.con, self.lake_dir, threads=LAKE_THREADS)
 
     @contextmanager
-    def lake_deferred(self, *, follow: bool = False) -> Iterator[None]:
+    def lake_deferred(self, *, follow: bool = False, append: bool = False) -> Iterator[None]:
         """Rewrite the Parquet lake once when the block ends, not after every unit in it.
 
         A day of N shops touches the same business-date partition N times; rewriting it after
@@ -135,14 +137,26 @@ class Warehouse:
         rewritten meanwhile on a thread (:class:`~etl.warehouse.lake_follow.LakeFollower`),
         so that the end has only the last dates left to rewrite; every COMMIT waits for the
         rewrite running, if any (see that module).
+
+        ``append``: a backfill into dates the warehouse does not hold yet; the partitions it
+        creates are written from the rows it inserts, on a thread, and renamed into place
+        when the block ends (:class:`~etl.warehouse.lake_append.LakeAppender`), so that only
+        the others are rewritten from DuckDB. With ``follow`` too, the follower rewrites only
+        those others.
         """
-        follower = None
+        follower = appender = None
         if follow and self._follower is None:
             follower = self._follower = LakeFollower(self.con, self.lake_dir)
+        if append and self._appender is None:
+            appender = self._appender = LakeAppender(self.con, self.lake_dir)
         self._lake_deferred += 1
         try:
             yield
         finally:
+            if appender is not None:
+                self._appender = None
+                written = appender.finish()
+                log.info("lake: %d partitions written from the loads", len(written))
             if follower is not None:
                 self._follower = None
                 rewritten = follower.finish()
@@ -210,7 +224,10 @@ class Warehouse:
         }
         kill_point("flattened")
         self.con.execute("BEGIN TRANSACTION")
+        appender = self._appender
         try:
+            if appender is not None:  # before stacking: the last stack's rows may be in use
+                appender.prepare(self.con, entities)
             stacked = stack(
                 [(unit.load_id, batch) for unit, batch in units],
                 {table for spec in entities for table in spec.tables},
@@ -218,7 +235,16 @@ class Warehouse:
             only = units[0][0].load_id if len(units) == 1 else None
             marks: dict[tuple[str, LakePart], str] = {}
             for spec in entities:
-                entity = upsert_entity(self.con, spec, stacked, loaded_at=started_at, only=only)
+                entity = upsert_entity(
+                    self.con,
+                    spec,
+                    stacked,
+                    loaded_at=started_at,
+                    only=only,
+                    keep_rows=appender is not None,
+                )
+                if appender is not None:
+                    appender.merged(entity, started_at)
                 for unit, batch in units:
                     result = results[unit.load_id]
                     if batch.table(spec.table).num_rows:  # rows per table, 0 included
@@ -245,21 +271,29 @@ class Warehouse:
                 )
         except BaseException as exc:
             self._rollback()
+            if appender is not None:
+                appender.rolled_back()
             if not isinstance(exc, Exception):
                 raise  # KeyboardInterrupt / SystemExit: rolled back, stop everything
             raise self._failed(units, started_at, exc, "load rolled back") from exc
         try:
             with self._follower.quiet() if self._follower is not None else nullcontext():
                 self.con.execute("COMMIT")
-        except duckdb.InterruptException:
-            raise  # the operator stopped the run
-        except duckdb.Error as exc:  # a COMMIT that fails has rolled back by itself
-            # (e.g. out of DuckDB memory): a LoadError, so a replay loads the stack again one
-            # unit at a time (load_stacked)
+        except BaseException as exc:
+            if appender is not None:  # committed or not, the rewrite decides from DuckDB
+                appender.rolled_back()
+            if isinstance(exc, duckdb.InterruptException) or not isinstance(exc, duckdb.Error):
+                raise  # the operator stopped the run (or worse than a failed COMMIT)
+            # A COMMIT that fails has rolled back by itself (e.g. out of DuckDB memory): a
+            # LoadError, so a replay loads the stack again one unit at a time (load_stacked).
             raise self._failed(units, started_at, exc, "commit failed, rolled back") from exc
         kill_point("committed")
+        keys = {(table, value) for table, (value, _) in marks}
+        if appender is not None:
+            appender.committed()
+            keys = {key for key in keys if not appender.owns(key)}
         if self._follower is not None:
-            self._follower.committed({(table, value) for table, (value, _) in marks})
+            self._follower.committed(keys)
         if self.read_copy is not None:
             self.read_copy.changed()  # even if the lake rewrite below fails
         if not self._lake_deferred:

@@ -47,6 +47,12 @@ class EntityResult:
     """load_id -> table -> rows inserted."""
     partitions: dict[str, dict[str, set[LakePart]]] = field(default_factory=dict)
     """load_id -> table -> lake files written or replaced."""
+    replaced: dict[str, set[LakePart]] = field(default_factory=dict)
+    """table -> lake files that held stored rows this merge deleted (replaced or moved)."""
+    written: dict[str, pa.Table] = field(default_factory=dict)
+    """table -> the staged rows inserted (``_rec`` and ``load_id`` included, ``loaded_at``
+    not), kept only when asked (``keep_rows``): a lake written from Arrow
+    (:mod:`etl.warehouse.lake_append`) takes them."""
 
     def add(self, load_id: str, table: str, partitions: set[LakePart], rows: int = 0) -> None:
         if rows:
@@ -150,6 +156,7 @@ def upsert_entity(
     *,
     loaded_at: dt.datetime,
     only: str | None = None,
+    keep_rows: bool = False,
 ) -> EntityResult:
     """Merge one entity's staged tables into the warehouse. Call inside a transaction.
 
@@ -160,7 +167,8 @@ def upsert_entity(
     under its ``load_id``. ``only``: the one ``load_id`` of every staged row, when the caller
     knows it (a single unit); the rows and partitions it wrote are then taken from the INSERT
     and from Arrow rather than asked per unit (one query per table less: a nightly load is
-    one unit at a time).
+    one unit at a time). ``keep_rows``: the rows inserted stay in
+    :attr:`EntityResult.written`.
     """
     result = EntityResult()
     if tables[spec.table].num_rows == 0:
@@ -168,7 +176,7 @@ def upsert_entity(
     for table in spec.tables:
         con.register(_stage_name(table), tables[table])
     try:
-        _merge(con, spec, tables, result, loaded_at=loaded_at, only=only)
+        _merge(con, spec, tables, result, loaded_at=loaded_at, only=only, keep_rows=keep_rows)
     finally:
         unregister_quietly(con, [_stage_name(t) for t in spec.tables])
     return result
@@ -190,6 +198,7 @@ def _merge(
     *,
     loaded_at: dt.datetime,
     only: str | None,
+    keep_rows: bool,
 ) -> None:
     key = ", ".join(q(k) for k in spec.key)
     order = ", ".join([*(f"{q(v)} DESC" for v in spec.version), f"{q(REC)} DESC"])
@@ -233,6 +242,7 @@ def _merge(
                 old = _by_load(con, replaced_sql.format(table=q(table)))
             for load_id, lake_part, _ in old:
                 result.add(load_id, table, {lake_part})
+                result.replaced.setdefault(table, set()).add(lake_part)
             con.execute(f"DELETE FROM {q(table)} t USING _winners w WHERE {join_key}")
         rows = winning[table]
         if not every_row_wins:
@@ -244,6 +254,8 @@ def _merge(
         ).fetchall()
         if inserted != rows.num_rows:
             raise RuntimeError(f"{table}: inserted {inserted} rows of {rows.num_rows} winning")
+        if keep_rows:
+            result.written[table] = rows
         if only is None:  # what each unit wrote, and where: counted in Arrow
             for load_id, lake_part, count in _staged_by_load(spec, rows):
                 result.add(load_id, table, {lake_part}, count)

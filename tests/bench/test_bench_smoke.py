@@ -89,7 +89,8 @@ def test_writes_the_report(bench_run: tuple[BenchConfig, str, Path]) -> None:
     assert "## Machine and versions" in text and "duckdb:" in text
     assert re.search(r"raw limit of this machine \(below\) is [\d,]+ bills/s", text)
     assert f"{config.total_bills():,} bills" in text
-    assert "records, lake at the end." in text and "--lake-follow" not in text
+    assert "records, lake: new partitions from the loads, others at the end." in text
+    assert "--lake-follow" not in text and "each new partition written from the rows" in text
     # The profile stage: the fast path against the reference, and both profiles.
     assert "## Where replay time goes" in text and "reference flattener" in text
     assert text.count("   ncalls") == 2
@@ -182,12 +183,13 @@ def test_replay_equals_a_direct_load(
 def test_a_partial_run_reports_what_it_ran(tmp_path: Path) -> None:
     """``--stages fetch,replay_qianhub``: how the 1M-bill peak RSS is measured without the
     other stages (the raw limit alone would hold every flattened table in memory); and the
-    report names ``--lake-follow`` where it was given."""
+    report names ``--lake-follow`` and ``--no-lake-append`` where they were given."""
     out = tmp_path / "partial.md"
     buffer = io.StringIO()
     args = ["--bills", "200", "--tickets", "40", "--days", "1", "--in-process"]
     with contextlib.redirect_stdout(buffer):
-        code = main([*args, "--stages", "fetch,replay_qianhub", "--lake-follow", "--out", str(out)])
+        lake = ["--lake-follow", "--no-lake-append"]
+        code = main([*args, "--stages", "fetch,replay_qianhub", *lake, "--out", str(out)])
     assert code == 0
     line = buffer.getvalue().strip().splitlines()[-1]
     assert re.fullmatch(
@@ -199,7 +201,8 @@ def test_a_partial_run_reports_what_it_ran(tmp_path: Path) -> None:
     assert "Stages run: fetch, replay_qianhub." in text
     assert "memory_limit of the replay stages: 192MB" in text
     assert "native flattener on threads" in text
-    assert "records, lake behind the loads." in text
+    assert "records, lake: behind the loads." in text
+    assert "every partition read back from DuckDB (--no-lake-append)" in text
     assert "behind the loads (--lake-follow), on a thread" in text
     with pytest.raises(SystemExit, match="unknown stage"):
         main([*args, "--stages", "fetch,replay", "--out", str(out)])

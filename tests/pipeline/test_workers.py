@@ -136,7 +136,7 @@ class _Warehouse:
         self.alive_at_rewrite: list[Any] | None = None
 
     @contextmanager
-    def lake_deferred(self, *, follow: bool = False) -> Iterator[None]:
+    def lake_deferred(self, *, follow: bool = False, append: bool = False) -> Iterator[None]:
         yield
         self.alive_at_rewrite = multiprocessing.active_children()
 

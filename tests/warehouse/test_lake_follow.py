@@ -175,9 +175,9 @@ def test_a_replay_follows_only_where_the_setting_says(
     seen: list[bool] = []
     real = Warehouse.lake_deferred
 
-    def recorded(self: Warehouse, *, follow: bool = False) -> Any:
+    def recorded(self: Warehouse, *, follow: bool = False, append: bool = False) -> Any:
         seen.append(self._follower is None)
-        context = real(self, follow=follow)
+        context = real(self, follow=follow, append=append)
         seen.append(follow)
         return context
 
