@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest ui lock clean simulator simulator-pospal webhook bench-webhook bench chaos
+.PHONY: venv demo test lint typecheck pytest ui screenshots lock clean simulator simulator-pospal webhook bench-webhook bench chaos
 
 venv: $(STAMP)
 
@@ -37,6 +37,10 @@ pytest: $(STAMP)
 
 ui: $(STAMP)
 	$(BIN)/pos-warehouse ui
+
+# Refreshes the README's screenshots (make test saves them into a temp folder instead).
+screenshots: $(STAMP)
+	POS_WAREHOUSE_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/ui -q
 
 simulator: $(STAMP)
 	$(BIN)/python -m etl.simulator qianhub --port 8765

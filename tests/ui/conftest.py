@@ -57,8 +57,11 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    folder = Path(os.environ.get(SCREENSHOT_ENV) or REPO / "docs" / "screenshots")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the pages are saved: a temp folder, so a test run leaves the tracked PNGs alone;
+    ``make screenshots`` (``$POS_WAREHOUSE_SCREENSHOT_DIR``) refreshes the README's."""
+    chosen = os.environ.get(SCREENSHOT_ENV)
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -1,6 +1,7 @@
 """The Dagster UI after a demo load, seen through Debian's chromium: the lineage of both vendors,
 a materialised business-day partition, and an asset's description and metadata. Each test saves
-the screenshot the README shows (docs/screenshots/, or ``$POS_WAREHOUSE_SCREENSHOT_DIR``)."""
+the screenshot the README shows: into a temp folder, or into ``$POS_WAREHOUSE_SCREENSHOT_DIR``
+(``make screenshots`` points it at docs/screenshots/)."""
 
 from __future__ import annotations
 
