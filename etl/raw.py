@@ -11,7 +11,12 @@ A fetch directory without ``manifest.json`` is an interrupted load and readers i
 crash never leaves a half-landed fetch that looks complete. Every file is written to a hidden
 temporary name, fsynced and ``os.replace``d into place, then the directory is fsynced, so a
 file either exists whole or not at all. Bodies are stored exactly as the vendor sent them; the
-sha256 in the manifest is over those uncompressed bytes and is checked on every read.
+manifest's sha256 is over those uncompressed bytes, and every read proves the body matches it:
+directly, or (landings since ``gz_sha256`` was added) through the sha256 of the gzip file as
+landed, which is twenty times less to hash. A file byte for byte as landed inflates to the body
+that was landed (inflating is deterministic, and gzip's own CRC-32 and length are checked), so
+the shortcut is as strong as hashing the body; a file that differs (recompressed, say) is
+checked over its body, and fails only if the body differs.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from isal import igzip, isal_zlib
 
 from etl.errors import LoadError
 
@@ -116,6 +123,7 @@ class RawFetch:
                 "bytes": len(body),
                 "gz_bytes": len(data),
                 "sha256": hashlib.sha256(body).hexdigest(),
+                "gz_sha256": hashlib.sha256(data).hexdigest(),
                 "fetched_at": _utcnow().isoformat(),
             }
         )
@@ -151,18 +159,43 @@ class LandedFetch:
     def bodies(self) -> Iterator[bytes]:
         """Each body in landing order, verified against the manifest's size and sha256."""
         for entry in self.files:
-            file = self.path / entry["name"]
-            try:
-                body = gzip.decompress(file.read_bytes())
-            except (OSError, EOFError, zlib.error) as exc:
-                raise LoadError(f"raw file {file} is unreadable: {exc}") from exc
-            digest = hashlib.sha256(body).hexdigest()
-            if digest != entry["sha256"] or len(body) != entry["bytes"]:
-                raise LoadError(
-                    f"raw file {file} fails its manifest check (sha256 {digest}, "
-                    f"expected {entry['sha256']}): the landed data was altered or corrupted"
-                )
-            yield body
+            yield _verified_body(self.path / entry["name"], entry)
+
+
+# isal's stubs declare its error as an instance, not a class.
+_UNREADABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    cast(type[Exception], isal_zlib.error),
+)
+
+
+def inflate(data: bytes) -> bytes:
+    """The body of a gzip file, its CRC-32 and length checked. ISA-L's inflate gives the
+    same bytes as zlib's at about 2.5x the speed (1.2 s against 0.5 s for the 1.5 GB of a
+    200k-bill landing): a replay inflates every page it reads."""
+    return cast(bytes, igzip.decompress(data))  # type: ignore[no-untyped-call]
+
+
+def _verified_body(file: Path, entry: dict[str, Any]) -> bytes:
+    """The body of one landed file, proven to be the body its manifest entry describes (see
+    the module's docstring: through the file's own sha256 where the entry has one and it
+    matches, else over the body)."""
+    try:
+        data = file.read_bytes()
+        body = inflate(data)
+    except _UNREADABLE as exc:
+        raise LoadError(f"raw file {file} is unreadable: {exc}") from exc
+    if len(body) == entry["bytes"] and entry.get("gz_sha256") == hashlib.sha256(data).hexdigest():
+        return body
+    digest = hashlib.sha256(body).hexdigest()
+    if digest != entry["sha256"] or len(body) != entry["bytes"]:
+        raise LoadError(
+            f"raw file {file} fails its manifest check (sha256 {digest}, "
+            f"expected {entry['sha256']}): the landed data was altered or corrupted"
+        )
+    return body
 
 
 class RawStore:
@@ -242,7 +275,7 @@ class RawStore:
         newest = _latest_one_off(folder, _safe("prefix", prefix) if prefix else "")
         if newest is None:
             return None
-        return newest, gzip.decompress(newest.read_bytes())
+        return newest, inflate(newest.read_bytes())
 
 
 def _latest_one_off(folder: Path, prefix: str) -> Path | None:

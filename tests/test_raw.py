@@ -55,6 +55,8 @@ def test_round_trip_keeps_bytes_and_writes_manifest(tmp_path: Path) -> None:
     assert (first["begin"], first["end"]) == ("2026-11-01T06:00:00", "2026-11-01T18:00:00")
     assert first["bytes"] == len(BODY_A)
     assert first["sha256"] == hashlib.sha256(BODY_A).hexdigest()
+    gz_file = path / "0001_20261101T060000_20261101T180000.json.gz"
+    assert first["gz_sha256"] == hashlib.sha256(gz_file.read_bytes()).hexdigest()
     assert manifest["load_id"] == "run-1" and "fetched_at" in first
 
     landed = store.latest(VENDOR, ENDPOINT, DAY, "shop_id=10")
@@ -99,6 +101,41 @@ def test_sha_mismatch_names_the_file(tmp_path: Path) -> None:
 
     tampered.write_bytes(b"\x1f\x8b\x08\x00garbage")  # a gzip header, then noise
     with pytest.raises(LoadError, match=f"{tampered.name} is unreadable"):
+        list(landed.bodies())
+
+
+def test_a_recompressed_file_is_checked_over_its_body(tmp_path: Path) -> None:
+    """The gzip file's own sha256 is a shortcut, not the contract: the same body in other
+    gzip bytes (another level, a header with a name and time) still reads, and a different
+    body in a file of another level still fails."""
+    store = RawStore(tmp_path)
+    path = _land(store, "run-1")
+    first = path / "0001_20261101T060000_20261101T180000.json.gz"
+    first.write_bytes(gzip.compress(BODY_A, compresslevel=1, mtime=1_700_000_000))
+    landed = store.latest(VENDOR, ENDPOINT, DAY, "shop_id=10")
+    assert landed is not None
+    assert list(landed.bodies()) == [BODY_A, BODY_B]
+
+    first.write_bytes(gzip.compress(BODY_A.replace(b"109.5", b"100.5"), compresslevel=1))
+    with pytest.raises(LoadError, match=f"{first.name} fails its manifest check"):
+        list(landed.bodies())
+
+
+def test_a_landing_from_before_gz_sha256_is_checked_over_its_bodies(tmp_path: Path) -> None:
+    """Manifests written before the gzip file's sha256 was recorded read as before."""
+    store = RawStore(tmp_path)
+    path = _land(store, "run-1")
+    manifest = json.loads((path / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        del entry["gz_sha256"]
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    landed = store.latest(VENDOR, ENDPOINT, DAY, "shop_id=10")
+    assert landed is not None
+    assert list(landed.bodies()) == [BODY_A, BODY_B]
+
+    second = path / "0002_20261101T180000_20261102T060000.json.gz"
+    second.write_bytes(gzip.compress(b'[{"forged":true}]', mtime=0))
+    with pytest.raises(LoadError, match=f"{second.name} fails its manifest check"):
         list(landed.bodies())
 
 
