@@ -121,6 +121,31 @@ def test_a_recompressed_file_is_checked_over_its_body(tmp_path: Path) -> None:
         list(landed.bodies())
 
 
+def test_a_body_in_several_gzip_members_or_cut_short_is_read_whole_or_refused(
+    tmp_path: Path,
+) -> None:
+    """The one-buffer inflate reads the first gzip member only: a body landed again in two
+    members (as ``cat a.gz b.gz`` makes) is inflated whole and still reads; a file cut
+    short, or with one more member than its body, is refused."""
+    store = RawStore(tmp_path)
+    path = _land(store, "run-1")
+    first = path / "0001_20261101T060000_20261101T180000.json.gz"
+    half = len(BODY_A) // 2
+    first.write_bytes(gzip.compress(BODY_A[:half]) + gzip.compress(BODY_A[half:]))
+    landed = store.latest(VENDOR, ENDPOINT, DAY, "shop_id=10")
+    assert landed is not None
+    assert list(landed.bodies()) == [BODY_A, BODY_B]
+
+    whole = gzip.compress(BODY_A)
+    first.write_bytes(whole[:-6])  # the trailer's CRC and length cut off
+    with pytest.raises(LoadError, match=f"{first.name} is unreadable"):
+        list(landed.bodies())
+
+    first.write_bytes(whole + gzip.compress(b"[]"))
+    with pytest.raises(LoadError, match=f"{first.name} fails its manifest check"):
+        list(landed.bodies())
+
+
 def test_a_landing_from_before_gz_sha256_is_checked_over_its_bodies(tmp_path: Path) -> None:
     """Manifests written before the gzip file's sha256 was recorded read as before."""
     store = RawStore(tmp_path)
