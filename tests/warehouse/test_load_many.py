@@ -67,16 +67,16 @@ def test_stacked_units_end_as_units_loaded_one_by_one(
 ) -> None:
     rng = random.Random(20261123)
     # Both ways of merging a stack are taken: every staged row written as staged, and some
-    # rows losing (the winning rows filtered in Arrow first).
+    # rows losing (the INSERT reading the staged rows through their mask).
     every_row_wins: list[bool] = []
-    decide = upsert._winning_rows
+    decide = upsert._winning_masks
 
-    def recorded(*args: Any) -> tuple[dict[str, pa.Table], bool]:
-        winning, every = decide(*args)
-        every_row_wins.append(every)
-        return winning, every
+    def recorded(*args: Any) -> dict[str, pa.ChunkedArray | None]:
+        masks = decide(*args)
+        every_row_wins.append(all(mask is None for mask in masks.values()))
+        return masks
 
-    monkeypatch.setattr(upsert, "_winning_rows", recorded)
+    monkeypatch.setattr(upsert, "_winning_masks", recorded)
     with Warehouse.open(two[0]) as one, Warehouse.open(two[1]) as stacked:
         for wh in (one, stacked):
             _create(wh)
@@ -218,8 +218,8 @@ def test_lake_of_a_stack_equals_duckdb(settings: WarehouseSettings) -> None:
 def test_what_a_stack_writes_is_counted_alike_in_arrow_and_in_duckdb(
     settings: WarehouseSettings,
 ) -> None:
-    """The no-join path counts each unit's rows per lake file from the staged Arrow table; the
-    join path asks DuckDB. On a stack where every row is written the two agree."""
+    """Each unit's rows per lake file are counted from the staged Arrow table, through the
+    winners' mask when some rows lose; DuckDB counting the same rows agrees."""
     units = [
         ("a", batch((1, D1, 0, "10:00", "1.00", ["x"]), (2, D2, 0, "11:00", "2.00", ["y", "z"]))),
         ("b", batch((BIG, D2, 0, "12:00", "3.00", []), (3, D1, 1, "12:00", "4.00", ["w"]))),
@@ -227,20 +227,31 @@ def test_what_a_stack_writes_is_counted_alike_in_arrow_and_in_duckdb(
     stacked = stack([(name, flat) for name, flat in units], SPEC.tables)
     with Warehouse.open(settings) as wh:
         for table, rows in stacked.items():
-            in_arrow = sorted(upsert._staged_by_load(SPEC, rows))
-            wh.con.register("staged", rows)
-            in_duckdb = sorted(
-                upsert._by_load(
-                    wh.con,
-                    "SELECT load_id, business_date, NULL, count(*) FROM staged GROUP BY ALL",
+            # every row, then every other row (a mask as a stack with losers has one)
+            wins = pa.chunked_array([[i % 2 == 0 for i in range(rows.num_rows)]])
+            for mask in (None, wins):
+                in_arrow = sorted(upsert._staged_by_load(SPEC, upsert.Inserted(rows, mask)))
+                kept = rows if mask is None else rows.filter(mask)
+                wh.con.register("staged", kept)
+                in_duckdb = sorted(
+                    upsert._by_load(
+                        wh.con,
+                        "SELECT load_id, business_date, NULL, count(*) FROM staged GROUP BY ALL",
+                    )
                 )
-            )
-            wh.con.unregister("staged")
-            assert in_arrow == in_duckdb, table
-    assert sorted(upsert._staged_by_load(SPEC, stacked["t.parent"])) == [
+                wh.con.unregister("staged")
+                assert in_arrow == in_duckdb, (table, mask)
+                assert sum(n for _, _, n in in_arrow) == kept.num_rows
+    parents = upsert.Inserted(stacked["t.parent"])
+    assert sorted(upsert._staged_by_load(SPEC, parents)) == [
         ("a", ("2026-11-01", ""), 1),
         ("a", ("2026-11-02", ""), 1),
         ("b", ("2026-11-01", ""), 1),
+        ("b", ("2026-11-02", ""), 1),
+    ]
+    odd = pa.chunked_array([[False, True, True, False]])
+    assert sorted(upsert._staged_by_load(SPEC, upsert.Inserted(stacked["t.parent"], odd))) == [
+        ("a", ("2026-11-02", ""), 1),
         ("b", ("2026-11-02", ""), 1),
     ]
 
