@@ -67,7 +67,8 @@ def stage_notes(results: dict[str, Any], s: dict[str, Any], sizes: dict[str, Any
     notes = [
         "- **replay**: QianHub through `replay_days` (what `pos-warehouse replay` runs), "
         "Pospal through `replay_account_days` (the same for Pospal), every unit into an empty "
-        "warehouse through one open `Warehouse` (read copy off): gunzip + sha256 check, "
+        "warehouse through one open `Warehouse` (read copy off): inflate (ISA-L) + manifest "
+        "check (sha256 of each file as landed), "
         "validation and flatten (rejects included), upsert (consecutive shop-days or "
         f"account-days stacked up to {sizes.get('stack_records', 20_000):,} records per "
         "transaction, one merge per entity, each unit still whole or absent with its own log "

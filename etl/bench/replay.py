@@ -1,7 +1,7 @@
 """Replay and re-upsert stages: the loader's real path over the landed pages.
 
 Replay calls ``replay_days`` / ``replay_account_days`` (what ``pos-warehouse replay`` runs)
--- read the raw landing (gunzip, sha256 check), flatten, upsert into DuckDB in stacks of units
+-- read the raw landing (inflate, manifest check), flatten, upsert into DuckDB in stacks of units
 (each unit whole or absent), rewrite the touched Parquet partitions behind the loads and at
 the end -- for
 every unit, into an empty warehouse, through one open
