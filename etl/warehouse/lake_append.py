@@ -359,9 +359,13 @@ def _parts(
     by date, copied every row twice)."""
     rows, keep = inserted.rows, inserted.mask
     keys = [column, *([file_column] if file_column else [])]
-    found = Inserted(rows.select(keys), keep).table().group_by(keys).aggregate([])
-    values = found.column(column).to_pylist()
-    files = found.column(file_column).to_pylist() if file_column else [None] * len(values)
+    kept = Inserted(rows.select(keys), keep).table()
+    if file_column is None:  # one column: unique is a twentieth of a group_by's cost
+        values = pc.unique(kept.column(column)).to_pylist()
+        files: list[object] = [None] * len(values)
+    else:
+        found = kept.group_by(keys).aggregate([])
+        values, files = found.column(column).to_pylist(), found.column(file_column).to_pylist()
     if len(values) == 1 and keep is None:
         return [((values[0], files[0]), rows)]
     parts = []
