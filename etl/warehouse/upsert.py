@@ -277,7 +277,8 @@ def _merge(
     losers = {rec for rec, newer in stored if newer}
     winners = candidates
     if losers:
-        lost = pc.is_in(candidates.column(REC), value_set=pa.array(sorted(losers), pa.int64()))
+        recs = pa.array(sorted(losers), candidates.schema.field(REC).type)
+        lost = pc.is_in(candidates.column(REC), value_set=recs)
         winners = candidates.filter(pc.invert(lost))
         con.register(_WINNERS, winners)
     # Partitions the replaced rows lived in (a re-checkout can move a bill to another day),
